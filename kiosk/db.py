@@ -1,0 +1,68 @@
+"""SQLite connections with the durability settings every kiosk database uses, and schema migrations.
+
+WAL lets the web page read while the booth writes; ``synchronous=FULL`` makes a committed row survive a
+power cut. Each database names an ordered list of migrations; ``PRAGMA user_version`` records how many
+have run, so an old data folder is brought up to date at start-up and never rebuilt.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer kiosk than this one."""
+
+
+def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
+    """Open (creating if needed) ``path``, apply pending ``migrations`` and return the connection.
+
+    ``migrations[i]`` is a SQL script that moves the schema from version i to i+1. Scripts are never
+    edited once released; add a new one instead.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn, migrations)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
+    """Apply the migrations the database has not seen yet; return the new schema version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise SchemaTooNewError(
+            f"database schema version {version} is newer than this kiosk knows ({len(migrations)})"
+        )
+    for number in range(version, len(migrations)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migrations[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(migrations)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit behind our back)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,31 @@
+"""The camera interface the booth talks to, whatever is behind it.
+
+A camera gives a stream of small preview frames (for scanning codes and posing) and, on request, one
+full-resolution still. Frames are BGR ``uint8`` arrays, never mirrored. Implementations:
+``Picamera2Camera`` (the Pi's camera module), ``OpenCVCamera`` (USB webcams) and ``ReplayCamera``
+(image files or a video, for tests and demos).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class CameraError(RuntimeError):
+    """The camera failed or stopped delivering frames; the supervisor reopens it."""
+
+
+class Camera(Protocol):
+    def start(self) -> None:
+        """Open the device and start the preview stream."""
+
+    def preview_frame(self) -> np.ndarray:
+        """The next preview frame (BGR). Raises CameraError when none arrives in time."""
+
+    def capture_still(self) -> np.ndarray:
+        """One full-resolution still (BGR). Raises CameraError on failure."""
+
+    def close(self) -> None:
+        """Release the device. Safe to call twice."""

@@ -1,0 +1,85 @@
+"""The compliance report: what the checker found, in the shape the booth, the CLI and the upload share.
+
+``score`` is in [0, 1], higher meaning the rule is more likely broken; ``value`` is the measured
+quantity where there is one. Messages are short and polite, Chinese first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Message:
+    zh: str
+    en: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    passed: bool
+    score: float
+    message: Message
+    value: Any = None
+    severity: str = "fail"  # "fail" blocks acceptance, "warn" only hints
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pass": self.passed,
+            "score": round(float(self.score), 4),
+            "value": self.value,
+            "severity": self.severity,
+            "message": self.message.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """Where the face is in the source still, in source pixels; the crop is computed from this."""
+
+    box: tuple[float, float, float, float]  # x, y, w, h of the face
+    eye_mid: tuple[float, float] | None = None
+    crown_y: float | None = None
+    chin_y: float | None = None
+    face_width: float | None = None
+    roll_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: dict[str, CheckResult]
+    ms: float
+    geometry: FaceGeometry | None = None
+    order: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed or c.severity != "fail" for c in self.checks.values())
+
+    def failures(self) -> list[CheckResult]:
+        """Failed checks, most important first (the spec's review-screen order)."""
+        failed = [c for c in self.checks.values() if not c.passed and c.severity == "fail"]
+        rank = {cid: i for i, cid in enumerate(self.order)}
+        return sorted(failed, key=lambda c: rank.get(c.id, len(rank)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pass": self.passed,
+            "checks": {cid: c.to_dict() for cid, c in self.checks.items()},
+            "ms": round(self.ms, 1),
+        }
+
+
+class Checker(Protocol):
+    """Judges a full-resolution still (BGR)."""
+
+    profile_name: str
+
+    def check(self, image: np.ndarray) -> Report: ...
