@@ -18,7 +18,13 @@ class SubjectInfo:
     level: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"uid": self.uid, "name": self.name, "idn": self.idn, "school": self.school, "level": self.level}
+        return {
+            "uid": self.uid,
+            "name": self.name,
+            "idn": self.idn,
+            "school": self.school,
+            "level": self.level,
+        }
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -27,7 +27,7 @@ class SystemClock:
         return time.monotonic()
 
     def wall(self) -> datetime:
-        return datetime.now(timezone.utc).astimezone()
+        return datetime.now(UTC).astimezone()
 
 
 class FakeClock:
@@ -35,7 +35,7 @@ class FakeClock:
 
     def __init__(self, start: float = 1000.0, wall: datetime | None = None) -> None:
         self._now = start
-        self._wall0 = wall or datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+        self._wall0 = wall or datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
         self._start = start
         self._lock = threading.Lock()
 

@@ -12,7 +12,9 @@ class CliError(Exception):
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", metavar="FILE", help="TOML config file (default: built-in defaults)")
+    parser.add_argument(
+        "-c", "--config", metavar="FILE", help="TOML config file (default: built-in defaults)"
+    )
     parser.add_argument("--data", metavar="DIR", help="data folder (overrides kiosk.data_dir)")
 
 

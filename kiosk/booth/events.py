@@ -1,0 +1,34 @@
+"""What can happen to the booth from outside: codes seen, touches, the big button, staff commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CodeSeen:
+    """The QR scanner read this text from a preview frame."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A button on the student's touch screen: confirm, cancel, start, accept, retake, finish."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    """The physical button: it means "yes, go on" in whatever state the booth is in."""
+
+
+@dataclass(frozen=True)
+class StaffCommand:
+    """pause or resume, from the staff console."""
+
+    command: str
+
+
+Event = CodeSeen | Touch | ButtonPressed | StaffCommand

@@ -1,0 +1,229 @@
+"""The booth: a queue of events, a current state, and a snapshot the student page renders.
+
+Everything runs on one thread (``step``): other threads only ``post`` events, so states never race.
+Entering a state sets the lights and publishes a snapshot; long work (the still, the check) happens in
+the state's ``tick`` after the snapshot is out, so the page shows "taking photo" before it blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kiosk.booth import states as st
+from kiosk.booth.events import Event
+from kiosk.booth.ports import (
+    CheckerPort,
+    CodeDecoder,
+    LightsPort,
+    PhotoFormatter,
+    Readiness,
+    Records,
+    StillCamera,
+)
+from kiosk.capture import CaptureSink, SubjectInfo
+from kiosk.clock import Clock
+from kiosk.config import BoothSection
+from kiosk.vision.report import Message, Report
+
+log = logging.getLogger(__name__)
+
+StateListener = Callable[[str, str, "BoothContext"], None]
+
+
+@dataclass(frozen=True)
+class BoothSettings:
+    kiosk_id: str
+    booth: BoothSection = field(default_factory=BoothSection)
+    rescan_cooldown_s: float = 8.0
+
+
+@dataclass
+class BoothContext:
+    """What the current session knows; reset when the booth returns to idle."""
+
+    session_id: int | None = None
+    subject: SubjectInfo | None = None
+    repeat_capture: bool = False
+    attempt: int = 0
+    still: np.ndarray | None = None
+    taken_at: Any = None
+    capture_id: str | None = None
+    report: Report | None = None
+    photo_jpeg: bytes | None = None
+    accepted: bool = False
+    notice: Message | None = None
+    notice_until: float = 0.0
+    last_code: str | None = None
+    last_code_at: float = -1e9
+
+    def clear_session(self) -> None:
+        self.session_id = None
+        self.subject = None
+        self.repeat_capture = False
+        self.attempt = 0
+        self.clear_shot()
+        self.accepted = False
+
+    def clear_shot(self) -> None:
+        self.still = None
+        self.taken_at = None
+        self.capture_id = None
+        self.report = None
+        self.photo_jpeg = None
+
+
+class Booth:
+    """Wire the ports in, then ``post`` events from any thread and call ``step`` on one thread."""
+
+    def __init__(
+        self,
+        settings: BoothSettings,
+        clock: Clock,
+        decode: CodeDecoder,
+        camera: StillCamera,
+        lights: LightsPort,
+        checker: CheckerPort,
+        formatter: PhotoFormatter,
+        records: Records,
+        sink: CaptureSink,
+        readiness: Readiness | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.decode = decode
+        self.camera = camera
+        self.lights = lights
+        self.checker = checker
+        self.formatter = formatter
+        self.records = records
+        self.sink = sink
+        self.readiness: Readiness = readiness or (lambda: None)
+        self.ctx = BoothContext()
+        self._events: queue.Queue[Event] = queue.Queue()
+        self._listeners: list[StateListener] = []
+        self._snapshot_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._snapshot: dict[str, Any] = {}
+        self._snapshot_lock = threading.Lock()
+        self._seq = 0
+        self.paused = False
+        self.state: st.State = st.Idle()
+        self.entered_at = clock.now()
+        self._enter(self.state)
+
+    # -- outside world ---------------------------------------------------------------------------
+    def post(self, event: Event) -> None:
+        """Queue an event; safe from any thread."""
+        self._events.put(event)
+
+    def add_state_listener(self, fn: StateListener) -> None:
+        """Hook called as fn(old_state, new_state, ctx) after every transition (plug-ins, demo)."""
+        self._listeners.append(fn)
+
+    def add_snapshot_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        self._snapshot_listeners.append(fn)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._snapshot_lock:
+            return dict(self._snapshot)
+
+    @property
+    def photo_jpeg(self) -> bytes | None:
+        """The shot under review, from memory only (nothing unsealed is written to disk)."""
+        return self.ctx.photo_jpeg
+
+    # -- the loop --------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Handle queued events, then let the current state act on the time."""
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                break
+            self._go(self.state.on_event(self, event))
+        self._go(self.state.tick(self, self.clock.now()))
+        if self.ctx.notice and self.clock.now() >= self.ctx.notice_until:
+            self.ctx.notice = None
+            self.publish()
+
+    def elapsed(self) -> float:
+        return self.clock.now() - self.entered_at
+
+    def show_notice(self, message: Message, seconds: float | None = None) -> None:
+        self.ctx.notice = message
+        self.ctx.notice_until = self.clock.now() + (seconds or self.settings.booth.notice_s)
+        self.publish()
+
+    def _go(self, new: st.State | None) -> None:
+        while new is not None:
+            old = self.state
+            old.exit(self)
+            self.state = new
+            self.entered_at = self.clock.now()
+            log.info("booth: %s -> %s", old.name, new.name)
+            for fn in self._listeners:
+                try:
+                    fn(old.name, new.name, self.ctx)
+                except Exception:  # a plug-in must never stop the booth
+                    log.exception("state listener failed")
+            new = self._enter(new)
+
+    def _enter(self, state: st.State) -> st.State | None:
+        try:
+            self.lights.set_scene(state.lights)
+        except Exception:
+            log.exception("lights failed in state %s", state.name)
+        follow = state.enter(self)
+        self.publish()
+        return follow
+
+    def publish(self) -> None:
+        """Make a fresh snapshot for the student page and tell the listeners."""
+        self._seq += 1
+        snap = self._make_snapshot()
+        with self._snapshot_lock:
+            self._snapshot = snap
+        for fn in self._snapshot_listeners:
+            try:
+                fn(snap)
+            except Exception:
+                log.exception("snapshot listener failed")
+
+    def _make_snapshot(self) -> dict[str, Any]:
+        ctx = self.ctx
+        b = self.settings.booth
+        snap: dict[str, Any] = {
+            "seq": self._seq,
+            "state": self.state.name,
+            "paused": self.paused,
+            "attempt": ctx.attempt,
+            "max_attempts": b.max_attempts,
+            "notice": ctx.notice.to_dict() if ctx.notice else None,
+            "subject": None,
+            "countdown": None,
+            "verdict": None,
+            "photo": None,
+        }
+        if ctx.subject is not None:
+            s = ctx.subject
+            snap["subject"] = {"name": s.name, "idn": s.idn, "school": s.school, "level": s.level}
+            snap["repeat_capture"] = ctx.repeat_capture
+        if isinstance(self.state, st.Countdown):
+            snap["countdown"] = max(0, int(b.countdown_s - self.elapsed() + 0.999))
+        if ctx.report is not None and self.state.name in ("review", "done"):
+            failures = ctx.report.failures()
+            snap["verdict"] = {
+                "pass": ctx.report.passed,
+                "reasons": [{"id": f.id, **f.message.to_dict()} for f in failures[:3]],
+                "more": max(0, len(failures) - 3),
+                "can_retake": ctx.attempt < b.max_attempts and not ctx.accepted,
+            }
+        if ctx.photo_jpeg is not None and self.state.name in ("review", "done"):
+            snap["photo"] = f"/photo/{ctx.capture_id}.jpg"
+        return snap

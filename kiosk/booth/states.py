@@ -1,0 +1,321 @@
+"""One small class per booth state (after pibooth): what it shows, what it accepts, where it leads.
+
+Every state but idle has a timeout back to idle. A passing photo is never dropped by a timeout: review
+saves it before leaving, and nothing that was accepted is held only in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from kiosk.booth import messages as msg
+from kiosk.booth.events import ButtonPressed, CodeSeen, Event, StaffCommand, Touch
+from kiosk.booth.ports import CodeRejected
+from kiosk.capture import AcceptedCapture
+
+if TYPE_CHECKING:
+    from kiosk.booth.machine import Booth
+
+log = logging.getLogger(__name__)
+
+
+class State:
+    name = "state"
+    lights = "idle"
+
+    def timeout(self, booth: Booth) -> float | None:
+        return None
+
+    def enter(self, booth: Booth) -> State | None:
+        return None
+
+    def exit(self, booth: Booth) -> None:
+        return None
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, StaffCommand) and event.command == "pause":
+            return Paused(resume_to_idle=True)
+        if isinstance(event, Touch) and event.action == "cancel":
+            return self.leave(booth, "cancelled")
+        return None
+
+    def tick(self, booth: Booth, now: float) -> State | None:
+        limit = self.timeout(booth)
+        if limit is not None and booth.elapsed() >= limit:
+            return self.on_timeout(booth)
+        return None
+
+    def on_timeout(self, booth: Booth) -> State | None:
+        booth.records.record_event("timeout", {"state": self.name})
+        out = self.leave(booth, "timeout")
+        booth.show_notice(msg.TIMED_OUT)
+        return out
+
+    def leave(self, booth: Booth, outcome: str) -> State:
+        """End the session (if any) and go back to the start screen."""
+        ctx = booth.ctx
+        if ctx.session_id is not None:
+            booth.records.end_session(ctx.session_id, "accepted" if ctx.accepted else outcome)
+        ctx.clear_session()
+        return Idle()
+
+
+class Idle(State):
+    """Scanning for a capture code; the page shows the dress rules."""
+
+    name = "idle"
+    lights = "idle"
+
+    def enter(self, booth: Booth) -> State | None:
+        booth.ctx.clear_session()
+        return Paused() if booth.paused else None
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, StaffCommand) and event.command == "pause":
+            return Paused()
+        if isinstance(event, CodeSeen):
+            return self._code(booth, event.text)
+        return None
+
+    def _code(self, booth: Booth, text: str) -> State | None:
+        ctx = booth.ctx
+        now = booth.clock.now()
+        # A phone held up for several frames, or left in view after a session, starts nothing new.
+        if text == ctx.last_code and now - ctx.last_code_at < booth.settings.rescan_cooldown_s:
+            ctx.last_code_at = now
+            return None
+        ctx.last_code, ctx.last_code_at = text, now
+        reason = booth.readiness()
+        if reason is not None:
+            booth.show_notice(reason)
+            return None
+        try:
+            subject = booth.decode(text)
+        except CodeRejected as exc:
+            booth.records.record_event("code_rejected", {"outcome": exc.outcome})
+            booth.show_notice(exc.message)
+            return None
+        repeat = booth.records.has_accepted_today(subject.uid)
+        if repeat and not booth.settings.booth.retake_after_accept:
+            booth.records.record_event("already_captured", {})
+            booth.show_notice(msg.ALREADY_CAPTURED)
+            return None
+        ctx.subject = subject
+        ctx.repeat_capture = repeat
+        ctx.session_id = booth.records.start_session(subject)
+        return Confirm()
+
+
+class Confirm(State):
+    """Show the masked identity; the student confirms it is them."""
+
+    name = "confirm"
+    lights = "confirm"
+
+    def timeout(self, booth: Booth) -> float | None:
+        return booth.settings.booth.confirm_timeout_s
+
+    def enter(self, booth: Booth) -> State | None:
+        if booth.ctx.repeat_capture:
+            booth.show_notice(msg.ALREADY_CAPTURED_RETAKE)
+        return None
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, ButtonPressed) or (isinstance(event, Touch) and event.action == "confirm"):
+            return Pose()
+        return super().on_event(booth, event)
+
+
+class Pose(State):
+    """Live preview with the framing guide; lights up; the student starts the countdown."""
+
+    name = "pose"
+    lights = "pose"
+
+    def timeout(self, booth: Booth) -> float | None:
+        return booth.settings.booth.pose_timeout_s
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, ButtonPressed) or (isinstance(event, Touch) and event.action == "start"):
+            return Countdown()
+        return super().on_event(booth, event)
+
+
+class Countdown(State):
+    """3-2-1 with a beep each second, then the still."""
+
+    name = "countdown"
+    lights = "countdown"
+
+    def __init__(self) -> None:
+        self._beeped = -1
+
+    def tick(self, booth: Booth, now: float) -> State | None:
+        elapsed = booth.elapsed()
+        total = booth.settings.booth.countdown_s
+        if elapsed >= total:
+            return Capture()
+        second = int(elapsed)
+        if second != self._beeped:
+            self._beeped = second
+            booth.publish()
+            try:
+                booth.lights.beep(0.08)
+            except Exception:
+                log.exception("buzzer failed")
+        return None
+
+
+class Capture(State):
+    """Take the full-resolution still (on the first tick, after the page has shown the flash)."""
+
+    name = "capture"
+    lights = "capture"
+
+    def tick(self, booth: Booth, now: float) -> State | None:
+        ctx = booth.ctx
+        ctx.clear_shot()
+        ctx.attempt += 1
+        try:
+            ctx.still = booth.camera.capture_still()
+        except Exception as exc:
+            log.error("still capture failed: %s", exc)
+            booth.records.record_event("camera_error", {"error": str(exc)[:200]})
+            ctx.attempt -= 1
+            booth.show_notice(msg.CAMERA_FAILED)
+            return Pose()
+        ctx.taken_at = booth.clock.wall()
+        ctx.capture_id = str(uuid.uuid4())
+        return Analyse()
+
+
+class Analyse(State):
+    """Run the compliance check and make the registration photo, in memory."""
+
+    name = "analyse"
+    lights = "analyse"
+
+    def tick(self, booth: Booth, now: float) -> State | None:
+        ctx = booth.ctx
+        assert ctx.still is not None
+        try:
+            ctx.report = booth.checker.check(ctx.still)
+            ctx.photo_jpeg = booth.formatter(ctx.still, ctx.report)
+        except Exception:
+            log.exception("compliance check failed")
+            booth.records.record_event("check_error", {})
+            ctx.attempt -= 1
+            ctx.clear_shot()
+            booth.show_notice(msg.CHECK_FAILED)
+            return Pose()
+        assert ctx.session_id is not None and ctx.capture_id is not None
+        booth.records.record_capture(ctx.session_id, ctx.capture_id, ctx.attempt, ctx.report, accepted=False)
+        return Review()
+
+
+class Review(State):
+    """The photo and the verdict: accept a passing photo, or retake with the reasons shown."""
+
+    name = "review"
+    lights = "review"
+
+    def timeout(self, booth: Booth) -> float | None:
+        return booth.settings.booth.review_timeout_s
+
+    def enter(self, booth: Booth) -> State | None:
+        ctx = booth.ctx
+        assert ctx.report is not None
+        if not ctx.report.passed and ctx.attempt >= booth.settings.booth.max_attempts:
+            booth.show_notice(msg.NO_RETAKES_LEFT, booth.settings.booth.review_timeout_s)
+        return None
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        ctx = booth.ctx
+        assert ctx.report is not None
+        accept = isinstance(event, Touch) and event.action == "accept"
+        if accept or (isinstance(event, ButtonPressed) and ctx.report.passed):
+            return self._accept(booth)
+        if isinstance(event, Touch) and event.action == "retake":
+            if ctx.attempt < booth.settings.booth.max_attempts:
+                ctx.clear_shot()
+                return Pose()
+            booth.show_notice(msg.NO_RETAKES_LEFT)
+            return None
+        return super().on_event(booth, event)
+
+    def on_timeout(self, booth: Booth) -> State | None:
+        # A photo that passed is kept even if the student walked away without pressing accept.
+        if booth.ctx.report is not None and booth.ctx.report.passed:
+            booth.records.record_event("auto_accept", {})
+            return self._accept(booth)
+        return super().on_timeout(booth)
+
+    def _accept(self, booth: Booth) -> State | None:
+        ctx = booth.ctx
+        assert ctx.report is not None and ctx.subject is not None
+        if not ctx.report.passed:
+            return None
+        assert ctx.capture_id and ctx.photo_jpeg is not None
+        capture = AcceptedCapture(
+            capture_id=ctx.capture_id,
+            kiosk_id=booth.settings.kiosk_id,
+            subject=ctx.subject,
+            taken_at=ctx.taken_at,
+            profile=booth.checker.profile_name,
+            attempt=ctx.attempt,
+            report=ctx.report.to_dict(),
+            photo_jpeg=ctx.photo_jpeg,
+        )
+        try:
+            booth.sink.submit(capture)
+        except Exception as exc:
+            log.error("saving capture failed: %s", exc)
+            booth.records.record_event("save_error", {"error": str(exc)[:200]})
+            booth.show_notice(msg.SAVE_FAILED, booth.settings.booth.review_timeout_s)
+            return None
+        booth.records.mark_accepted(ctx.capture_id)
+        ctx.accepted = True
+        return Done()
+
+
+class Done(State):
+    """Thank the student; back to the start after a few seconds or a touch."""
+
+    name = "done"
+    lights = "done"
+
+    def timeout(self, booth: Booth) -> float | None:
+        return booth.settings.booth.done_timeout_s
+
+    def on_timeout(self, booth: Booth) -> State | None:
+        return self.leave(booth, "accepted")
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, ButtonPressed | Touch):
+            return self.leave(booth, "accepted")
+        return super().on_event(booth, event)
+
+
+class Paused(State):
+    """Staff paused the booth: nothing starts until they resume it."""
+
+    name = "paused"
+    lights = "paused"
+
+    def __init__(self, resume_to_idle: bool = False) -> None:
+        self.resume_to_idle = resume_to_idle
+
+    def enter(self, booth: Booth) -> State | None:
+        booth.paused = True
+        if booth.ctx.session_id is not None:
+            booth.records.end_session(booth.ctx.session_id, "paused")
+            booth.ctx.clear_session()
+        return None
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, StaffCommand) and event.command == "resume":
+            booth.paused = False
+            return Idle()
+        return None

@@ -1,0 +1,166 @@
+"""The booth's own records: sessions, captures and events, in SQLite (WAL, synchronous=FULL).
+
+These rows feed staff statistics and the "already photographed today" check. They hold no photo and no
+plain identity: the student's uid is stored only as a keyed hash (HMAC-SHA256 with this kiosk's secret),
+which is enough to recognise a returning student and useless to someone reading a stolen SD card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import db
+from kiosk.capture import SubjectInfo
+from kiosk.clock import Clock
+from kiosk.files import atomic_write
+from kiosk.vision.report import Report
+
+MIGRATIONS = [
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        ended_at TEXT,
+        uid_key TEXT NOT NULL,
+        school TEXT NOT NULL,
+        level TEXT NOT NULL,
+        outcome TEXT
+    );
+    CREATE INDEX sessions_uid_day ON sessions(uid_key, day);
+    CREATE TABLE captures (
+        id TEXT PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        attempt INTEGER NOT NULL,
+        taken_at TEXT NOT NULL,
+        passed INTEGER NOT NULL,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        failed_checks TEXT NOT NULL,
+        check_ms REAL NOT NULL
+    );
+    CREATE INDEX captures_session ON captures(session_id);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_kind_at ON events(kind, at);
+    """,
+]
+
+
+def load_secret(path: Path) -> bytes:
+    """This kiosk's hashing secret, made on first use (0600)."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        key = secrets.token_bytes(32)
+        atomic_write(path, key.hex().encode())
+        return key
+
+
+class BoothRecords:
+    """Implements the booth's Records port on one SQLite file."""
+
+    def __init__(self, path: Path, secret: bytes, clock: Clock) -> None:
+        self.path = Path(path)
+        self._secret = secret
+        self._clock = clock
+        self._conn = db.connect(self.path, MIGRATIONS)
+        self._lock = threading.Lock()
+        os.chmod(self.path, 0o600)
+
+    @classmethod
+    def open(cls, data_dir: Path, clock: Clock) -> BoothRecords:
+        return cls(data_dir / "booth.sqlite", load_secret(data_dir / "secret.key"), clock)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def uid_key(self, uid: str) -> str:
+        return hmac.new(self._secret, uid.encode(), hashlib.sha256).hexdigest()
+
+    def _now(self) -> datetime:
+        return self._clock.wall()
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            return int(cur.lastrowid or 0)
+
+    # -- Records port ----------------------------------------------------------------------------
+    def start_session(self, subject: SubjectInfo) -> int:
+        now = self._now()
+        return self._write(
+            "INSERT INTO sessions(started_at, day, uid_key, school, level) VALUES (?,?,?,?,?)",
+            (
+                now.isoformat(),
+                now.date().isoformat(),
+                self.uid_key(subject.uid),
+                subject.school,
+                subject.level,
+            ),
+        )
+
+    def end_session(self, session_id: int, outcome: str) -> None:
+        self._write(
+            "UPDATE sessions SET ended_at=?, outcome=? WHERE id=? AND ended_at IS NULL",
+            (self._now().isoformat(), outcome, session_id),
+        )
+
+    def record_capture(
+        self, session_id: int, capture_id: str, attempt: int, report: Report, accepted: bool
+    ) -> None:
+        failed = [c.id for c in report.failures()]
+        self._write(
+            "INSERT INTO captures(id, session_id, attempt, taken_at, passed, accepted, failed_checks, check_ms)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (
+                capture_id,
+                session_id,
+                attempt,
+                self._now().isoformat(),
+                int(report.passed),
+                int(accepted),
+                json.dumps(failed),
+                report.ms,
+            ),
+        )
+
+    def mark_accepted(self, capture_id: str) -> None:
+        self._write("UPDATE captures SET accepted=1 WHERE id=?", (capture_id,))
+
+    def has_accepted_today(self, uid: str) -> bool:
+        row = self._conn.execute(
+            "SELECT 1 FROM captures c JOIN sessions s ON s.id = c.session_id"
+            " WHERE s.uid_key=? AND s.day=? AND c.accepted=1 LIMIT 1",
+            (self.uid_key(uid), self._now().date().isoformat()),
+        ).fetchone()
+        return row is not None
+
+    def record_event(self, kind: str, detail: dict[str, Any] | None = None) -> None:
+        self._write(
+            "INSERT INTO events(at, kind, detail) VALUES (?,?,?)",
+            (self._now().isoformat(), kind, json.dumps(detail or {}, ensure_ascii=False)),
+        )
+
+    # -- reading, for staff and tests ------------------------------------------------------------
+    def accepted_captures(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT c.id, c.attempt, c.taken_at, s.school, s.level FROM captures c"
+            " JOIN sessions s ON s.id = c.session_id WHERE c.accepted=1 ORDER BY c.taken_at"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def event_counts(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind").fetchall()
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,269 @@
+"""The booth's state machine, driven with a fake clock through every path a student can take."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, StaffCommand, Touch
+from kiosk.clock import FakeClock
+from kiosk.config import BoothSection
+from kiosk.records import BoothRecords
+from kiosk.vision.report import Message
+from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+
+
+class Rig:
+    def __init__(self, tmp_path, verdicts=(True,), booth=None, readiness=None):
+        self.clock = FakeClock()
+        self.lights = FakeLights()
+        self.camera = FakeCamera()
+        self.checker = ScriptedChecker(list(verdicts))
+        self.sink = ListSink()
+        self.records = BoothRecords(tmp_path / "booth.sqlite", b"k" * 32, self.clock)
+        self.booth = Booth(
+            BoothSettings(kiosk_id="t1", booth=booth or BoothSection()),
+            self.clock,
+            decode,
+            self.camera,
+            self.lights,
+            self.checker,
+            lambda still, report: b"\xff\xd8jpeg",
+            self.records,
+            self.sink,
+            readiness,
+        )
+
+    @property
+    def state(self) -> str:
+        return self.booth.state.name
+
+    def send(self, event) -> None:
+        self.booth.post(event)
+        self.booth.step()
+
+    def wait(self, seconds: float, step: float = 0.25) -> None:
+        t = 0.0
+        while t < seconds:
+            self.clock.advance(step)
+            t += step
+            self.booth.step()
+
+    def to_review(self, code: str = "GOOD:2024001") -> None:
+        self.send(CodeSeen(code))
+        assert self.state == "confirm"
+        self.send(Touch("confirm"))
+        assert self.state == "pose"
+        self.send(Touch("start"))
+        assert self.state == "countdown"
+        self.wait(3.0)
+        self.booth.step()
+        self.booth.step()
+        assert self.state == "review"
+
+
+def test_happy_path_stores_the_accepted_photo(tmp_path):
+    rig = Rig(tmp_path)
+    assert rig.state == "idle"
+    rig.send(CodeSeen("GOOD:2024001"))
+    snap = rig.booth.snapshot()
+    assert snap["state"] == "confirm"
+    assert snap["subject"] == {"name": "张**", "idn": "*****8746", "school": "示范大学", "level": "本科"}
+    rig.send(Touch("confirm"))
+    rig.send(Touch("start"))
+    countdowns = []
+    for _ in range(12):
+        rig.clock.advance(0.25)
+        rig.booth.step()
+        if rig.booth.snapshot()["countdown"] is not None:
+            countdowns.append(rig.booth.snapshot()["countdown"])
+    assert countdowns[0] == 3 and 1 in countdowns
+    assert rig.lights.beeps == 3
+    rig.booth.step()
+    rig.booth.step()
+    assert rig.state == "review"
+    snap = rig.booth.snapshot()
+    assert snap["verdict"]["pass"] is True
+    assert snap["photo"].endswith(".jpg")
+    rig.send(Touch("accept"))
+    assert rig.state == "done"
+    assert len(rig.sink.captures) == 1
+    cap = rig.sink.captures[0]
+    assert cap.subject.uid == "2024001" and cap.attempt == 1 and cap.photo_jpeg.startswith(b"\xff\xd8")
+    assert rig.records.accepted_captures()[0]["id"] == cap.capture_id
+    rig.wait(7)
+    assert rig.state == "idle"
+    assert rig.booth.snapshot()["subject"] is None
+
+
+def test_lights_follow_the_states(tmp_path):
+    rig = Rig(tmp_path)
+    rig.to_review()
+    rig.send(Touch("accept"))
+    assert rig.lights.scenes == [
+        "idle",
+        "confirm",
+        "pose",
+        "countdown",
+        "capture",
+        "analyse",
+        "review",
+        "done",
+    ]
+
+
+def test_failed_photo_shows_reasons_and_retakes_are_limited(tmp_path):
+    rig = Rig(tmp_path, verdicts=[False], booth=BoothSection(max_attempts=2))
+    rig.to_review()
+    verdict = rig.booth.snapshot()["verdict"]
+    assert verdict["pass"] is False
+    assert verdict["reasons"] == [{"id": "glasses", "zh": "请摘下眼镜", "en": "Please remove your glasses"}]
+    assert verdict["can_retake"] is True
+    rig.send(Touch("accept"))  # a failing photo cannot be accepted
+    assert rig.state == "review" and rig.sink.captures == []
+    rig.send(Touch("retake"))
+    assert rig.state == "pose"
+    rig.send(ButtonPressed())
+    rig.wait(3.0)
+    rig.booth.step()
+    rig.booth.step()
+    assert rig.state == "review"
+    assert rig.booth.snapshot()["verdict"]["can_retake"] is False
+    rig.send(Touch("retake"))
+    assert rig.state == "review"
+    assert "No more retakes" in rig.booth.snapshot()["notice"]["en"]
+
+
+def test_retake_then_pass(tmp_path):
+    rig = Rig(tmp_path, verdicts=[False, True])
+    rig.to_review()
+    rig.send(Touch("retake"))
+    rig.send(Touch("start"))
+    rig.wait(3.0)
+    rig.booth.step()
+    rig.booth.step()
+    rig.send(ButtonPressed())  # the big button accepts a passing photo
+    assert rig.state == "done"
+    assert rig.sink.captures[0].attempt == 2
+
+
+@pytest.mark.parametrize(
+    ("state_path", "timeout"),
+    [(["confirm"], 30), (["confirm", "pose"], 60)],
+)
+def test_every_state_times_out_to_idle(tmp_path, state_path, timeout):
+    rig = Rig(tmp_path)
+    rig.send(CodeSeen("GOOD:1"))
+    if "pose" in state_path:
+        rig.send(Touch("confirm"))
+    rig.wait(timeout - 1)
+    assert rig.state == state_path[-1]
+    rig.wait(1.5)
+    assert rig.state == "idle"
+    assert "Timed out" in rig.booth.snapshot()["notice"]["en"]
+
+
+def test_review_timeout_keeps_a_passing_photo(tmp_path):
+    rig = Rig(tmp_path)
+    rig.to_review()
+    rig.wait(46)
+    assert len(rig.sink.captures) == 1
+    assert rig.state in ("done", "idle")
+
+
+def test_review_timeout_drops_a_failing_photo(tmp_path):
+    rig = Rig(tmp_path, verdicts=[False])
+    rig.to_review()
+    rig.wait(46)
+    assert rig.state == "idle" and rig.sink.captures == []
+
+
+def test_save_failure_keeps_photo_on_screen_and_can_retry(tmp_path):
+    rig = Rig(tmp_path)
+    rig.sink.fail = 1
+    rig.to_review()
+    rig.send(Touch("accept"))
+    assert rig.state == "review"
+    assert "could not be saved" in rig.booth.snapshot()["notice"]["en"]
+    assert rig.booth.photo_jpeg is not None
+    rig.send(Touch("accept"))
+    assert rig.state == "done" and len(rig.sink.captures) == 1
+
+
+def test_camera_failure_returns_to_pose_with_a_message(tmp_path):
+    rig = Rig(tmp_path)
+    rig.camera.fail = 1
+    rig.send(CodeSeen("GOOD:1"))
+    rig.send(Touch("confirm"))
+    rig.send(Touch("start"))
+    rig.wait(3.0)
+    rig.booth.step()
+    assert rig.state == "pose"
+    assert "camera" in rig.booth.snapshot()["notice"]["en"]
+    assert rig.booth.snapshot()["attempt"] == 0
+
+
+def test_same_code_over_many_frames_starts_one_session(tmp_path):
+    rig = Rig(tmp_path)
+    for _ in range(10):
+        rig.booth.post(CodeSeen("GOOD:7"))
+    rig.booth.step()
+    assert rig.state == "confirm"
+    rig.send(Touch("cancel"))
+    assert rig.state == "idle"
+    rig.send(CodeSeen("GOOD:7"))  # still in front of the camera right after cancelling
+    assert rig.state == "idle"
+    rig.wait(9)
+    rig.send(CodeSeen("GOOD:7"))
+    assert rig.state == "confirm"
+    sessions = rig.records._conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+    assert sessions == 2
+
+
+def test_bad_code_shows_message_for_a_few_seconds_and_is_counted(tmp_path):
+    rig = Rig(tmp_path)
+    rig.send(CodeSeen("forged"))
+    assert rig.state == "idle"
+    assert rig.booth.snapshot()["notice"] == {"zh": "采集码无效", "en": "This code is not valid"}
+    rig.wait(4.5)
+    assert rig.booth.snapshot()["notice"] is None
+    assert rig.records.event_counts()["code_rejected"] == 1
+
+
+def test_already_captured_today(tmp_path):
+    rig = Rig(tmp_path)
+    rig.to_review("GOOD:55")
+    rig.send(Touch("accept"))
+    rig.wait(10)
+    rig.send(CodeSeen("GOOD:55"))
+    assert rig.state == "idle"
+    assert "already taken today" in rig.booth.snapshot()["notice"]["en"]
+
+
+def test_already_captured_retake_when_config_allows(tmp_path):
+    rig = Rig(tmp_path, booth=BoothSection(retake_after_accept=True))
+    rig.to_review("GOOD:55")
+    rig.send(Touch("accept"))
+    rig.wait(10)
+    rig.send(CodeSeen("GOOD:55"))
+    assert rig.state == "confirm"
+    assert rig.booth.snapshot()["repeat_capture"] is True
+
+
+def test_not_ready_refuses_new_sessions(tmp_path):
+    full = Message("存储空间不足，暂停服务", "Storage is full, the booth is paused")
+    rig = Rig(tmp_path, readiness=lambda: full)
+    rig.send(CodeSeen("GOOD:1"))
+    assert rig.state == "idle"
+    assert rig.booth.snapshot()["notice"]["en"].startswith("Storage is full")
+
+
+def test_staff_pause_and_resume(tmp_path):
+    rig = Rig(tmp_path)
+    rig.send(StaffCommand("pause"))
+    assert rig.state == "paused" and rig.lights.scenes[-1] == "paused"
+    rig.send(CodeSeen("GOOD:1"))
+    assert rig.state == "paused"
+    rig.send(StaffCommand("resume"))
+    assert rig.state == "idle"
+    rig.send(CodeSeen("GOOD:1"))
+    assert rig.state == "confirm"
