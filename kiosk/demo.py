@@ -1,0 +1,124 @@
+"""``kiosk demo``: the whole booth on a laptop with no camera, no GPIO and no server.
+
+The replay camera plays the part of the world in front of the booth. A small director listens to the
+booth's state changes (the same hook a plug-in would use): at the start screen it shows a phone with a
+freshly issued capture code, and when the student is asked to pose it shows the next portrait.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.config import Config
+
+log = logging.getLogger(__name__)
+
+DEMO_KID = "demo"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+DEMO_NAMES = [("张三", "本科"), ("李小红", "研究生"), ("王伟", "专科"), ("陈静", "本科")]
+
+
+def demo_config(config: Config, port: int | None = None, countdown: int | None = None) -> Config:
+    """The config with the demo's embedded choices: replay camera, mock GPIO, its own keyring."""
+    camera = replace(config.camera, source="replay", replay_dir="")
+    gpio = replace(config.gpio, pin_factory="mock")
+    web = replace(config.web, port=port) if port else config.web
+    booth = replace(config.booth, countdown_s=countdown) if countdown else config.booth
+    codes = config.codes
+    if not codes.keyring:
+        codes = replace(codes, keyring=str(config.data_dir / "demo-keyring.toml"))
+    return replace(config, camera=camera, gpio=gpio, web=web, booth=booth, codes=codes)
+
+
+def make_demo_camera(config: Config) -> Any:
+    from kiosk.hw.replay import ReplayCamera
+
+    return ReplayCamera(None, config.camera.preview_size, config.camera.preview_fps)
+
+
+def ensure_demo_keyring(path: Path) -> Any:
+    from kiosk.codes import Keyring
+
+    if path.exists():
+        return Keyring.load(path)
+    log.info("demo: creating a demo keyring at %s", path)
+    return Keyring.generate(path, DEMO_KID)
+
+
+def portraits(folder: Path | None) -> Iterator[np.ndarray]:
+    """Portraits to pose with, forever: the folder's readable images in order, or a drawn scene."""
+    files: list[Path] = []
+    if folder is not None:
+        wild = sorted(folder.glob("celeba_wild_*"))  # the shared set's booth-like photos first
+        files = wild or sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    for path in itertools.cycle(files) if files else iter(()):
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is not None:
+            yield image
+    while True:
+        yield synthetic_scene()
+
+
+def synthetic_scene(size: tuple[int, int] = (1600, 1200)) -> np.ndarray:
+    """A drawn stand-in for a student on the blue backdrop (no real face: the check will say so)."""
+    w, h = size
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:] = (255, 197, 100)  # BGR of the spec's light blue RGB(100, 197, 255)
+    cx = w // 2
+    cv2.ellipse(img, (cx, int(h * 0.95)), (int(w * 0.28), int(h * 0.3)), 0, 180, 360, (60, 60, 60), -1)
+    cv2.rectangle(img, (cx - 45, int(h * 0.55)), (cx + 45, int(h * 0.68)), (150, 180, 220), -1)
+    cv2.ellipse(img, (cx, int(h * 0.42)), (int(w * 0.085), int(h * 0.15)), 0, 0, 360, (160, 190, 230), -1)
+    cv2.ellipse(img, (cx, int(h * 0.33)), (int(w * 0.09), int(h * 0.09)), 0, 180, 360, (30, 30, 30), -1)
+    return img
+
+
+@dataclass
+class DemoDirector:
+    camera: Any
+    keyring: Any
+    portraits: Iterator[np.ndarray]
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    @classmethod
+    def attach(cls, runtime: Any, config: Config, camera: Any, photos: Path | None) -> DemoDirector:
+        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos))
+        runtime.booth.add_state_listener(director.on_state)
+        director.show_code()
+        return director
+
+    def next_code(self) -> str:
+        from kiosk.codes import issue_code
+
+        n = next(self.counter)
+        name, level = DEMO_NAMES[(n - 1) % len(DEMO_NAMES)]
+        return issue_code(
+            self.keyring,
+            DEMO_KID,
+            uid=f"DEMO{n:05d}",
+            name=name,
+            idn=f"11010120000101{n % 10000:04d}",
+            school="示范大学 Demo University",
+            level=level,
+            iat=int(time.time()),
+            exp=int(time.time()) + 3600,
+        )
+
+    def show_code(self) -> None:
+        from kiosk.vision.phone_screen import render_phone
+
+        self.camera.show([render_phone(self.next_code())])
+
+    def on_state(self, old: str, new: str, ctx: Any) -> None:
+        if new == "idle":
+            self.show_code()
+        elif new == "pose" and old == "confirm":
+            self.camera.show([next(self.portraits)])

@@ -1,0 +1,66 @@
+"""The running booth: the threads that connect the camera, the scanner and the state machine.
+
+- the preview pump reads frames and hands them to the frame hub (live view) and, while the booth is
+  idle, to the QR scan worker, which drops frames when it is busy;
+- the booth thread steps the state machine twenty times a second;
+- everything else (web requests, the GPIO button) only posts events.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.booth import Booth, CodeSeen
+from kiosk.preview import FrameHub, PreviewPump
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    booth: Booth
+    hub: FrameHub
+    pump: PreviewPump
+    scanner: Any  # QrScanWorker
+    camera: Any  # SupervisedCamera
+    closers: list[Any] = field(default_factory=list)
+    step_hz: float = 20.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.pump.add_consumer(self._scan_when_idle)
+        self.scanner.start()
+        self.pump.start()
+        self._thread = threading.Thread(target=self._loop, name="booth", daemon=True)
+        self._thread.start()
+
+    def _scan_when_idle(self, frame: Any) -> None:
+        if self.booth.state.name == "idle":
+            self.scanner.offer(frame)
+
+    def on_code(self, text: str) -> None:
+        self.booth.post(CodeSeen(text))
+
+    def _loop(self) -> None:
+        period = 1.0 / self.step_hz
+        while not self._stop.is_set():
+            try:
+                self.booth.step()
+            except Exception:  # one bad step must not stop the booth
+                log.exception("booth step failed")
+            self._stop.wait(period)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.pump.stop()
+        if self._thread:
+            self._thread.join(timeout=5)
+        for closer in [self.scanner, self.camera, *self.closers]:
+            try:
+                closer.close()
+            except Exception:
+                log.exception("closing %s failed", type(closer).__name__)

@@ -1,0 +1,92 @@
+// The student page: renders the booth's state from server-sent events and sends touch actions.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+
+function setText(el, msg) {
+  el.querySelector(".zh").textContent = msg.zh;
+  el.querySelector(".en").textContent = msg.en;
+}
+
+function bilingual(msg) {
+  const li = document.createElement("li");
+  li.className = "t";
+  for (const lang of ["zh", "en"]) {
+    const span = document.createElement("span");
+    span.className = lang;
+    span.textContent = msg[lang];
+    li.appendChild(span);
+  }
+  return li;
+}
+
+function render(s) {
+  const view = s.state === "countdown" || s.state === "capture" ? "pose" : s.state;
+  document.body.dataset.state = s.state;
+  document.body.dataset.view = view;
+
+  const notice = $("#notice");
+  if (s.notice) { setText(notice, s.notice); notice.hidden = false; } else { notice.hidden = true; }
+
+  if (s.subject) {
+    $("#id-name").textContent = s.subject.name;
+    $("#id-idn").textContent = s.subject.idn;
+    $("#id-school").textContent = s.subject.school;
+    $("#id-level").textContent = s.subject.level;
+  }
+  $("#count").textContent = s.countdown ? String(s.countdown) : "";
+
+  if (s.verdict) {
+    $("#verdict-pass").hidden = !s.verdict.pass;
+    $("#verdict-fail").hidden = s.verdict.pass;
+    const list = $("#reasons");
+    list.replaceChildren(...s.verdict.reasons.map(bilingual));
+    $("#btn-accept").hidden = !s.verdict.pass;
+    $("#btn-retake").hidden = s.verdict.pass ? !s.verdict.can_retake : !s.verdict.can_retake;
+    $("#btn-leave").hidden = s.verdict.pass || s.verdict.can_retake;
+    setText($("#attempts"), {
+      zh: `第 ${s.attempt} 次，共可拍 ${s.max_attempts} 次`,
+      en: `Shot ${s.attempt} of ${s.max_attempts}`,
+    });
+  }
+  const shot = $("#shot");
+  if (s.photo && shot.getAttribute("src") !== s.photo) shot.src = s.photo;
+}
+
+async function act(action) {
+  try {
+    await fetch("/api/action", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ action }),
+    });
+  } catch (e) {
+    // The next state update will show where the booth is; nothing to tell the student here.
+  }
+}
+
+document.addEventListener("click", (ev) => {
+  const btn = ev.target.closest("[data-action]");
+  if (btn) act(btn.dataset.action);
+});
+
+$("#lang").addEventListener("click", () => {
+  document.body.classList.toggle("lang-zh");
+  document.body.classList.toggle("lang-en");
+  document.documentElement.lang = document.body.classList.contains("lang-en") ? "en" : "zh-CN";
+});
+
+// The live view reconnects by itself if the stream ends or the booth restarts.
+const live = $("#live");
+live.addEventListener("error", () => {
+  $("#camera-down").hidden = false;
+  setTimeout(() => { live.src = "/stream.mjpg?t=" + Date.now(); }, 2000);
+});
+live.addEventListener("load", () => { $("#camera-down").hidden = true; });
+
+function connect() {
+  const es = new EventSource("/events");
+  es.onmessage = (ev) => render(JSON.parse(ev.data));
+  es.onerror = () => { es.close(); setTimeout(connect, 2000); };
+}
+connect();

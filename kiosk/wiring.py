@@ -1,0 +1,153 @@
+"""The app factory's wiring: build every part of the booth from the config, and serve it.
+
+This is the only place that knows which concrete camera, lights, checker and queue the booth uses;
+everything else receives them as arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.booth import Booth, BoothSettings, ButtonPressed
+from kiosk.booth.ports import CodeRejected
+from kiosk.capture import SubjectInfo
+from kiosk.cli.common import CliError
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config
+from kiosk.photo import registration_jpeg
+from kiosk.preview import FrameHub, PreviewPump
+from kiosk.records import BoothRecords
+from kiosk.runtime import Runtime
+from kiosk.vision.report import Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CodeDecoderAdapter:
+    """Turns the code reader's outcomes into what the booth shows; checks expiry on the wall clock."""
+
+    reader: Any  # kiosk.codes.CodeReader
+    clock: Clock
+
+    def __call__(self, text: str) -> SubjectInfo:
+        from kiosk.codes import CodeError
+
+        try:
+            return self.reader.decode(text, self.clock.wall().timestamp())
+        except CodeError as exc:
+            raise CodeRejected(exc.outcome.id, Message(exc.outcome.zh, exc.outcome.en)) from None
+
+
+def prepare_data_dir(config: Config) -> Path:
+    data = config.data_dir
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        os.chmod(data, 0o700)
+    except OSError as exc:
+        raise CliError(f"data folder {data}: {exc.strerror or exc}") from None
+    return data
+
+
+def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None) -> Runtime:
+    """Everything the booth needs, not yet started. ``camera`` overrides the configured one (demo)."""
+    from kiosk.codes import CodeConfigError, load_code_reader
+    from kiosk.hw.factory import open_camera
+    from kiosk.hw.gpio import make_pin_factory
+    from kiosk.hw.lights import Lights
+    from kiosk.hw.supervisor import SupervisedCamera
+    from kiosk.outbox import Outbox
+    from kiosk.vision.compliance import ComplianceChecker
+    from kiosk.vision.qr import QrReader, QrScanWorker
+
+    clock = clock or SystemClock()
+    data = prepare_data_dir(config)
+    try:
+        reader = load_code_reader(config.codes.decoders, config.keyring_path, config.codes.max_clock_skew_s)
+    except CodeConfigError as exc:
+        raise CliError(str(exc)) from None
+
+    driver = camera if camera is not None else open_camera(config.camera, data)
+    supervised = SupervisedCamera(lambda: driver if camera is not None else open_camera(config.camera, data))
+    pin_factory = make_pin_factory(config.gpio.pin_factory)
+    lights = Lights(config.gpio.pins, config.lights, pin_factory)
+    records = BoothRecords.open(data, clock)
+    outbox = Outbox.from_config(config)
+    checker = ComplianceChecker(config.compliance.profile)
+
+    def readiness() -> Message | None:
+        if not supervised.healthy:
+            return Message("相机暂时不可用，请稍候", "The camera is not ready, please wait a moment")
+        return outbox.readiness()
+
+    booth = Booth(
+        BoothSettings(kiosk_id=config.kiosk.id, booth=config.booth),
+        clock,
+        CodeDecoderAdapter(reader, clock),
+        supervised,
+        lights,
+        checker,
+        registration_jpeg,
+        records,
+        outbox,
+        readiness,
+    )
+    hub = FrameHub()
+    pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
+    runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
+    runtime.scanner = QrScanWorker(QrReader(), runtime.on_code)
+    runtime.language = config.kiosk.language  # type: ignore[attr-defined]
+    runtime.closers.extend([lights, records, outbox])
+
+    from kiosk.hw.button import BoothButton
+
+    button = BoothButton(
+        config.gpio.pins.button,
+        pin_factory,
+        config.gpio.button_bounce_s,
+        on_press=lambda: booth.post(ButtonPressed()),
+    )
+    runtime.closers.append(button)
+    runtime.extras = {"lights": lights, "button": button, "pin_factory": pin_factory, "outbox": outbox}  # type: ignore[attr-defined]
+    supervised.start()
+    return runtime
+
+
+def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:
+    """Start the booth and its page with waitress; block until interrupted."""
+    from waitress import create_server
+
+    from kiosk.web import create_app
+
+    camera = None
+    director = None
+    if demo:
+        from kiosk.demo import DemoDirector, ensure_demo_keyring, make_demo_camera
+
+        prepare_data_dir(config)
+        ensure_demo_keyring(config.keyring_path)
+        camera = make_demo_camera(config)
+    runtime = build_runtime(config, camera=camera)
+    if demo:
+        director = DemoDirector.attach(runtime, config, camera, demo_photos)
+    app = create_app(runtime, max_streams=config.web.max_streams)
+    server = create_server(app, host=config.web.host, port=config.web.port, threads=config.web.threads)
+    runtime.start()
+    url = f"http://{config.web.host}:{server.effective_port}/"
+    print(f"kiosk: the booth is running at {url}  (data: {config.data_dir})", flush=True)
+    if director is not None:
+        print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        runtime.stop()
+        time.sleep(0.1)
+    return 0

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what the booth needs on a Debian-family machine: system packages, a virtual environment in
+# .venv and the kiosk package in it. Idempotent: a second run only checks.
+#   scripts/bootstrap.sh          the booth itself
+#   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium, fonts, systemd-analyze)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_packages=(libzbar0 fonts-noto-cjk)
+[ "$want_test" = 1 ] && apt_packages+=(chromium systemd)
+
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "bootstrap: installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: please install these system packages: ${missing[*]}" >&2
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$want_test" = 1 ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+else
+  .venv/bin/python -m pip install -q -e .
+fi
