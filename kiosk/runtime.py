@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +29,11 @@ class Runtime:
     camera: Any  # SupervisedCamera
     closers: list[Any] = field(default_factory=list)
     step_hz: float = 20.0
+    language: str = "zh"
+    extras: dict[str, Any] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _last_step: float = field(default_factory=time.monotonic)
 
     def start(self) -> None:
         self.pump.add_consumer(self._scan_when_idle)
@@ -52,7 +56,26 @@ class Runtime:
                 self.booth.step()
             except Exception:  # one bad step must not stop the booth
                 log.exception("booth step failed")
+            self._last_step = time.monotonic()
             self._stop.wait(period)
+
+    def last_step_age(self) -> float:
+        """Seconds since the booth loop last completed a step: the watchdog's sign of life."""
+        return time.monotonic() - self._last_step
+
+    def readiness_problems(self) -> list[str]:
+        """Why the booth cannot take a student right now (empty when it can)."""
+        problems = []
+        if self._thread is None or not self._thread.is_alive() or self.last_step_age() > 5:
+            problems.append("booth loop not running")
+        if not getattr(self.camera, "healthy", True):
+            problems.append("camera not delivering frames")
+        if self.booth.paused:
+            problems.append("paused by staff")
+        reason = self.booth.readiness()
+        if reason is not None and reason.en not in " ".join(problems):
+            problems.append(reason.en)
+        return problems
 
     def stop(self) -> None:
         self._stop.set()

@@ -101,7 +101,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
     runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
     runtime.scanner = QrScanWorker(QrReader(), runtime.on_code)
-    runtime.language = config.kiosk.language  # type: ignore[attr-defined]
+    runtime.language = config.kiosk.language
     runtime.closers.extend([lights, records, outbox])
 
     from kiosk.hw.button import BoothButton
@@ -113,7 +113,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         on_press=lambda: booth.post(ButtonPressed()),
     )
     runtime.closers.append(button)
-    runtime.extras = {"lights": lights, "button": button, "pin_factory": pin_factory, "outbox": outbox}  # type: ignore[attr-defined]
+    runtime.extras.update(lights=lights, button=button, pin_factory=pin_factory, outbox=outbox)
     supervised.start()
     return runtime
 

@@ -122,4 +122,12 @@ def photo(capture_id: str) -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
+    """Liveness: the process answers."""
     return jsonify({"ok": True})
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: the booth can take a student now (the kiosk browser waits for this)."""
+    problems = _runtime().readiness_problems()
+    return jsonify({"ready": not problems, "problems": problems}), (200 if not problems else 503)

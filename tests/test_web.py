@@ -1,0 +1,123 @@
+"""The student page's endpoints, through Flask's test client, on a real booth with fake hardware."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kiosk.booth import Booth, BoothSettings, CodeSeen
+from kiosk.clock import FakeClock
+from kiosk.preview import FrameHub
+from kiosk.records import BoothRecords
+from kiosk.web import create_app
+from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+
+
+class FakeRuntime:
+    def __init__(self, tmp_path):
+        self.clock = FakeClock()
+        self.booth = Booth(
+            BoothSettings(kiosk_id="t"),
+            self.clock,
+            decode,
+            FakeCamera(),
+            FakeLights(),
+            ScriptedChecker(),
+            lambda still, report: b"\xff\xd8photo",
+            BoothRecords(tmp_path / "b.sqlite", b"s" * 32, self.clock),
+            ListSink(),
+        )
+        self.hub = FrameHub()
+        self.language = "zh"
+        self.camera = type("Cam", (), {"healthy": True})()
+
+    def readiness_problems(self):
+        return []
+
+
+@pytest.fixture
+def rig(tmp_path):
+    runtime = FakeRuntime(tmp_path)
+    app = create_app(runtime, max_streams=1)
+    return runtime, app.test_client()
+
+
+def test_page_is_chinese_first_with_english(rig):
+    _, client = rig
+    html = client.get("/").get_data(as_text=True)
+    assert 'class="lang-zh"' in html
+    assert "请出示采集码" in html and "Show your capture code" in html
+
+
+def test_actions_drive_the_booth(rig):
+    runtime, client = rig
+    runtime.booth.post(CodeSeen("GOOD:9"))
+    runtime.booth.step()
+    assert client.get("/api/state").get_json()["state"] == "confirm"
+    assert client.post("/api/action", json={"action": "confirm"}).get_json() == {"ok": True}
+    runtime.booth.step()
+    assert client.get("/api/state").get_json()["state"] == "pose"
+
+
+def test_unknown_or_form_actions_are_refused(rig):
+    runtime, client = rig
+    assert client.post("/api/action", json={"action": "explode"}).status_code == 400
+    # A cross-site HTML form can only send form data, which is refused.
+    assert client.post("/api/action", data={"action": "cancel"}).status_code == 400
+
+
+def test_events_stream_sends_the_snapshot(rig):
+    _, client = rig
+    resp = client.get("/events", buffered=False)
+    assert resp.mimetype == "text/event-stream"
+    chunks = resp.response
+    first = next(chunks)
+    first = first.decode() if isinstance(first, bytes) else first
+    second = next(chunks)
+    second = second.decode() if isinstance(second, bytes) else second
+    assert first.startswith("retry:")
+    snap = json.loads(second.removeprefix("data: ").strip())
+    assert snap["state"] == "idle" and snap["subject"] is None
+    resp.close()
+
+
+def test_mjpeg_is_capped_and_falls_back_to_a_still(rig):
+    runtime, client = rig
+    runtime.hub.publish(np.zeros((72, 128, 3), np.uint8))
+    first = client.get("/stream.mjpg", buffered=False)
+    assert first.mimetype == "multipart/x-mixed-replace"
+    chunk = next(first.response)
+    assert chunk.startswith(b"--frame\r\nContent-Type: image/jpeg")
+    second = client.get("/stream.mjpg")  # over the cap of one stream
+    assert second.mimetype == "image/jpeg" and second.data.startswith(b"\xff\xd8")
+    first.close()
+    third = client.get("/stream.mjpg", buffered=False)
+    assert third.mimetype == "multipart/x-mixed-replace"
+    third.close()
+
+
+def test_photo_only_while_under_review(rig):
+    _, client = rig
+    assert client.get("/photo/whatever.jpg").status_code == 404
+
+
+def test_errors_never_show_a_traceback(rig, monkeypatch):
+    runtime, client = rig
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(runtime.booth, "snapshot", boom)
+    resp = client.get("/api/state")
+    assert resp.status_code == 500
+    text = resp.get_data(as_text=True)
+    assert "secret internals" not in text and "Traceback" not in text
+    assert "Something went wrong" in text
+
+
+def test_readyz_and_healthz(rig):
+    _, client = rig
+    assert client.get("/healthz").get_json() == {"ok": True}
+    assert client.get("/readyz").get_json() == {"ready": True, "problems": []}
