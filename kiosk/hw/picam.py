@@ -1,0 +1,183 @@
+"""The Raspberry Pi camera module, through picamera2.
+
+The camera runs a low-resolution preview stream all the time (code scanning, posing, the live view)
+and switches to the full-resolution still mode for one frame when the photo is taken, then back.
+Both configurations are built once at start-up and picamera2's ``PersistentAllocator`` keeps the
+buffers of each mode allocated, so the many mode switches of a long booth day do not fragment the
+CMA memory the camera needs (fragmentation shows up hours later as allocation failures).
+
+picamera2 is imported inside ``start()``: on a Pi it comes from the OS package ``python3-picamera2``
+(it must match the system libcamera), and everywhere else the booth must import without it.
+
+Colour order: picamera2's "RGB888" format is stored B, G, R in memory, so the arrays it returns are
+already the BGR order OpenCV and the rest of the booth expect; no conversion is done here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+
+from kiosk.hw.camera import CameraError
+
+log = logging.getLogger(__name__)
+
+_STREAM = "main"
+
+
+class Picamera2Camera:
+    """A ``Camera`` backed by picamera2.
+
+    ``stall_timeout_s`` bounds every wait for a preview frame; a still (which includes two mode
+    switches) may take ``still_timeout_s``, by default the larger of 10 s and three stall timeouts.
+    A lock serialises device calls, so a preview pump thread and a still capture never talk to
+    picamera2 at the same time. Every picamera2 failure (missing camera, allocation error, timeout)
+    is raised as ``CameraError`` so the supervisor can close and reopen the camera.
+    """
+
+    def __init__(
+        self,
+        preview_size: tuple[int, int],
+        still_size: tuple[int, int],
+        fps: int,
+        stall_timeout_s: float,
+        *,
+        camera_num: int = 0,
+        still_timeout_s: float | None = None,
+    ) -> None:
+        if fps <= 0:
+            raise ValueError("fps must be positive")
+        self.preview_size = (int(preview_size[0]), int(preview_size[1]))
+        self.still_size = (int(still_size[0]), int(still_size[1]))
+        self.fps = fps
+        self.stall_timeout_s = float(stall_timeout_s)
+        self.still_timeout_s = (
+            float(still_timeout_s) if still_timeout_s is not None else max(10.0, 3 * self.stall_timeout_s)
+        )
+        self.camera_num = camera_num
+        self._lock = threading.Lock()
+        self._cam: Any = None
+        self._allocator: Any = None
+        self._preview_config: Any = None
+        self._still_config: Any = None
+
+    def start(self) -> None:
+        """Open the camera, build both configurations and start the preview stream."""
+        with self._lock:
+            if self._cam is not None:
+                return
+            try:
+                from picamera2 import Picamera2
+                from picamera2.allocators import PersistentAllocator
+            except ImportError as exc:
+                raise CameraError(f"picamera2 is not available ({exc}); on the Pi install python3-picamera2") from exc
+            try:
+                cam = Picamera2(self.camera_num)
+            except Exception as exc:
+                raise CameraError(f"cannot open the camera module: {_describe(exc)}") from exc
+            allocator: Any = None
+            try:
+                allocator = PersistentAllocator()
+                cam.allocator = allocator
+                frame_us = int(1_000_000 / self.fps)
+                self._preview_config = cam.create_preview_configuration(
+                    main={"size": self.preview_size, "format": "RGB888"},
+                    controls={"FrameDurationLimits": (frame_us, frame_us)},
+                )
+                self._still_config = cam.create_still_configuration(
+                    main={"size": self.still_size, "format": "RGB888"}, buffer_count=1
+                )
+                cam.configure(self._preview_config)
+                cam.start()
+            except Exception as exc:
+                _close_quietly(cam, allocator)
+                raise CameraError(f"cannot start the camera module: {_describe(exc)}") from exc
+            self._cam = cam
+            self._allocator = allocator
+            log.info(
+                "camera module started: preview %s at %d fps, still %s", self.preview_size, self.fps, self.still_size
+            )
+
+    def preview_frame(self) -> np.ndarray:
+        """The next preview frame (BGR), waiting at most ``stall_timeout_s``."""
+        with self._lock:
+            cam = self._require()
+            try:
+                frame = cam.capture_array(_STREAM, wait=self.stall_timeout_s)
+            except Exception as exc:
+                _cancel_jobs(cam)
+                if isinstance(exc, TimeoutError):
+                    raise CameraError(f"no preview frame within {self.stall_timeout_s:g} s") from exc
+                raise CameraError(f"preview capture failed: {_describe(exc)}") from exc
+            return _check_frame(frame, "preview")
+
+    def capture_still(self) -> np.ndarray:
+        """Switch to the still mode, capture one full-resolution frame (BGR) and switch back."""
+        with self._lock:
+            cam = self._require()
+            try:
+                frame = cam.switch_mode_and_capture_array(self._still_config, _STREAM, wait=self.still_timeout_s)
+            except Exception as exc:
+                _cancel_jobs(cam)
+                if isinstance(exc, TimeoutError):
+                    raise CameraError(f"no still within {self.still_timeout_s:g} s") from exc
+                raise CameraError(f"still capture failed: {_describe(exc)}") from exc
+            return _check_frame(frame, "still")
+
+    def close(self) -> None:
+        """Stop and release the camera. Safe to call twice; never raises."""
+        with self._lock:
+            cam, self._cam = self._cam, None
+            allocator, self._allocator = self._allocator, None
+            if cam is not None:
+                _close_quietly(cam, allocator)
+
+    def __enter__(self) -> Picamera2Camera:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _require(self) -> Any:
+        if self._cam is None:
+            raise CameraError("camera module is not started")
+        return self._cam
+
+
+def _check_frame(frame: Any, what: str) -> np.ndarray:
+    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        shape = getattr(frame, "shape", None)
+        raise CameraError(f"unexpected {what} frame from the camera module (shape {shape})")
+    return frame
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _cancel_jobs(cam: Any) -> None:
+    """Drop queued picamera2 jobs after a timeout so the camera can be closed cleanly."""
+    try:
+        cam.cancel_all_and_flush()
+    except Exception:  # the camera is already broken; closing it is what matters
+        log.debug("cancel_all_and_flush failed", exc_info=True)
+
+
+def _close_quietly(cam: Any, allocator: Any) -> None:
+    """Stop and close the camera, then free the persistent buffers.
+
+    The persistent allocator holds its buffers until told otherwise; freeing them explicitly (once the
+    camera no longer uses them) means a reopen after a fault finds the CMA memory free again.
+    """
+    for what, step in ((cam, "stop"), (cam, "close"), (allocator, "close")):
+        if what is None:
+            continue
+        try:
+            getattr(what, step)()
+        except Exception:
+            log.warning("camera module %s failed", step, exc_info=True)
