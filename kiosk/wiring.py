@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.booth import Booth, BoothSettings, ButtonPressed
-from kiosk.booth.ports import CodeRejected
+from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import SubjectInfo
 from kiosk.cli.common import CliError
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
-from kiosk.photo import registration_jpeg
+from kiosk.photo import GeometryError, PhotoFormatter
 from kiosk.preview import FrameHub, PreviewPump
 from kiosk.records import BoothRecords
 from kiosk.runtime import Runtime
@@ -42,6 +42,19 @@ class CodeDecoderAdapter:
             return self.reader.decode(text, self.clock.wall().timestamp())
         except CodeError as exc:
             raise CodeRejected(exc.outcome.id, Message(exc.outcome.zh, exc.outcome.en)) from None
+
+
+@dataclass
+class FormatterAdapter:
+    """The spec photo maker, with "cannot place the head" turned into a head_geometry failure."""
+
+    formatter: PhotoFormatter
+
+    def __call__(self, still: Any, report: Any) -> bytes:
+        try:
+            return self.formatter(still, report)
+        except GeometryError as exc:
+            raise PhotoNotUsable("head_geometry", Message(exc.message.zh, exc.message.en)) from None
 
 
 def prepare_data_dir(config: Config) -> Path:
@@ -92,7 +105,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         supervised,
         lights,
         checker,
-        registration_jpeg,
+        FormatterAdapter(PhotoFormatter()),
         records,
         outbox,
         readiness,

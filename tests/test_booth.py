@@ -267,3 +267,22 @@ def test_staff_pause_and_resume(tmp_path):
     assert rig.state == "idle"
     rig.send(CodeSeen("GOOD:1"))
     assert rig.state == "confirm"
+
+
+def test_unplaceable_head_is_a_head_geometry_failure(tmp_path):
+    from kiosk.booth.ports import PhotoNotUsable
+
+    rig = Rig(tmp_path)
+
+    def formatter(still, report):
+        raise PhotoNotUsable("head_geometry", Message("请靠近一点", "Please come a little closer."))
+
+    rig.booth.formatter = formatter
+    rig.to_review()
+    verdict = rig.booth.snapshot()["verdict"]
+    assert verdict["pass"] is False
+    assert verdict["reasons"][0]["id"] == "head_geometry"
+    assert verdict["reasons"][0]["zh"] == "请靠近一点"
+    assert rig.booth.snapshot()["photo"] is not None  # the student sees the shot they are asked to retake
+    rig.send(Touch("accept"))
+    assert rig.sink.captures == []

@@ -133,6 +133,19 @@ class Booth:
         with self._snapshot_lock:
             return dict(self._snapshot)
 
+    @staticmethod
+    def preview_jpeg(still: np.ndarray, height: int = 640) -> bytes:
+        """A small JPEG of a shot for the review screen, held in memory only."""
+        import cv2
+
+        h, w = still.shape[:2]
+        if h > height:
+            still = cv2.resize(still, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+        ok, buf = cv2.imencode(".jpg", still, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if not ok:
+            raise ValueError("JPEG encoding failed")
+        return buf.tobytes()
+
     @property
     def photo_jpeg(self) -> bytes | None:
         """The shot under review, from memory only (nothing unsealed is written to disk)."""

@@ -19,6 +19,15 @@ class CodeRejected(Exception):
         self.message = message
 
 
+class PhotoNotUsable(Exception):
+    """The still passed the checks but no registration photo can be made from it (e.g. head placement)."""
+
+    def __init__(self, check_id: str, message: Message) -> None:
+        super().__init__(check_id)
+        self.check_id = check_id
+        self.message = message
+
+
 class CodeDecoder(Protocol):
     def __call__(self, text: str) -> SubjectInfo:
         """Decode a scanned text; raise CodeRejected for anything that is not a valid code."""
@@ -42,7 +51,7 @@ class CheckerPort(Protocol):
 
 class PhotoFormatter(Protocol):
     def __call__(self, still: np.ndarray, report: Report) -> bytes:
-        """The registration JPEG for an accepted still."""
+        """The registration JPEG for an accepted still; PhotoNotUsable when none can be made."""
 
 
 class Records(Protocol):

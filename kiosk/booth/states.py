@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.booth import messages as msg
 from kiosk.booth.events import ButtonPressed, CodeSeen, Event, StaffCommand, Touch
-from kiosk.booth.ports import CodeRejected
+from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import AcceptedCapture
 
 if TYPE_CHECKING:
@@ -202,7 +202,14 @@ class Analyse(State):
         assert ctx.still is not None
         try:
             ctx.report = booth.checker.check(ctx.still)
-            ctx.photo_jpeg = booth.formatter(ctx.still, ctx.report)
+            if ctx.report.passed:
+                ctx.photo_jpeg = booth.formatter(ctx.still, ctx.report)
+            else:
+                ctx.photo_jpeg = _preview_jpeg(booth, ctx.still, ctx.report)
+        except PhotoNotUsable as exc:
+            # The checks passed but the head cannot be placed as the spec says: a failure like any other.
+            ctx.report = ctx.report.with_failure(exc.check_id, exc.message)
+            ctx.photo_jpeg = _preview_jpeg(booth, ctx.still, ctx.report)
         except Exception:
             log.exception("compliance check failed")
             booth.records.record_event("check_error", {})
@@ -213,6 +220,15 @@ class Analyse(State):
         assert ctx.session_id is not None and ctx.capture_id is not None
         booth.records.record_capture(ctx.session_id, ctx.capture_id, ctx.attempt, ctx.report, accepted=False)
         return Review()
+
+
+def _preview_jpeg(booth: Booth, still, report) -> bytes | None:
+    """A picture of a rejected shot for the review screen (never stored)."""
+    try:
+        return booth.preview_jpeg(still)
+    except Exception:
+        log.exception("could not render the review picture")
+        return None
 
 
 class Review(State):

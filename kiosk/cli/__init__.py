@@ -19,6 +19,11 @@ from kiosk.config import ConfigError
 
 COMMAND_MODULES = [
     "kiosk.cli.run",
+    "kiosk.cli.check",
+    "kiosk.cli.queue",
+    "kiosk.cli.output",
+    "kiosk.cli.codes",
+    "kiosk.cli.selftest",
 ]
 
 

@@ -30,6 +30,12 @@ class CheckResult:
     value: Any = None
     severity: str = "fail"  # "fail" blocks acceptance, "warn" only hints
 
+    def with_failure(self, check_id: str, message: Message, score: float = 1.0) -> Report:
+        """This report with ``check_id`` failed (for failures found after the checks, like placement)."""
+        checks = dict(self.checks)
+        checks[check_id] = CheckResult(check_id, False, score, message)
+        return Report(checks=checks, ms=self.ms, geometry=self.geometry, order=self.order)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "pass": self.passed,
@@ -50,6 +56,10 @@ class FaceGeometry:
     chin_y: float | None = None
     face_width: float | None = None
     roll_deg: float | None = None
+    # The 480x640 crop of photo-spec 1.5 when one exists: (x0, y0, width, height) in source pixels,
+    # and the scale (output px per source px).
+    crop: tuple[float, float, float, float] | None = None
+    scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,12 @@ class Report:
         failed = [c for c in self.checks.values() if not c.passed and c.severity == "fail"]
         rank = {cid: i for i, cid in enumerate(self.order)}
         return sorted(failed, key=lambda c: rank.get(c.id, len(rank)))
+
+    def with_failure(self, check_id: str, message: Message, score: float = 1.0) -> Report:
+        """This report with ``check_id`` failed (for failures found after the checks, like placement)."""
+        checks = dict(self.checks)
+        checks[check_id] = CheckResult(check_id, False, score, message)
+        return Report(checks=checks, ms=self.ms, geometry=self.geometry, order=self.order)
 
     def to_dict(self) -> dict[str, Any]:
         return {
