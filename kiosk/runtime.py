@@ -36,6 +36,7 @@ class Runtime:
     _last_step: float = field(default_factory=time.monotonic)
 
     def start(self) -> None:
+        self._last_step = time.monotonic()
         self.pump.add_consumer(self._scan_when_idle)
         self.scanner.start()
         self.pump.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from kiosk.capture import SubjectInfo
 from kiosk.cli.common import CliError
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.notify import Notifier, Watchdog
 from kiosk.photo import GeometryError, PhotoFormatter
 from kiosk.preview import FrameHub, PreviewPump
 from kiosk.records import BoothRecords
@@ -149,17 +151,32 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     if demo:
         director = DemoDirector.attach(runtime, config, camera, demo_photos)
     app = create_app(runtime, max_streams=config.web.max_streams)
-    server = create_server(app, host=config.web.host, port=config.web.port, threads=config.web.threads)
+    try:
+        server = create_server(app, host=config.web.host, port=config.web.port, threads=config.web.threads)
+    except OSError as exc:
+        runtime.stop()
+        raise CliError(f"cannot listen on {config.web.host}:{config.web.port}: {exc.strerror or exc}") from None
+    notifier = Notifier.from_env()
     runtime.start()
+    watchdog = Watchdog(notifier, alive=lambda: runtime.last_step_age() < 10.0)
     url = f"http://{config.web.host}:{server.effective_port}/"
     print(f"kiosk: the booth is running at {url}  (data: {config.data_dir})", flush=True)
     if director is not None:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
+
+    def _terminate(signum: int, frame: Any) -> None:  # systemd stops the booth with SIGTERM
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    notifier.ready(status=f"serving {url}")
+    watchdog.start()
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        notifier.stopping("stopping")
+        watchdog.stop()
         server.close()
         runtime.stop()
         time.sleep(0.1)

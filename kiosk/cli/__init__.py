@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from kiosk import __version__
 from kiosk.cli.common import CliError
 from kiosk.config import ConfigError
+from kiosk.logs import setup_logging
 
 COMMAND_MODULES = [
     "kiosk.cli.run",
@@ -47,10 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(verbose=args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -74,6 +74,8 @@ class Picamera2Camera:
                 from picamera2.allocators import PersistentAllocator
             except ImportError as exc:
                 raise CameraError(f"picamera2 is not available ({exc}); on the Pi install python3-picamera2") from exc
+            except Exception as exc:  # e.g. "numpy.dtype size changed": numpy 2 in the venv, see docs
+                raise CameraError(f"picamera2 failed to import ({exc}); see docs/troubleshooting.md") from exc
             try:
                 cam = Picamera2(self.camera_num)
             except Exception as exc:
