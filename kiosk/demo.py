@@ -36,7 +36,48 @@ def demo_config(config: Config, port: int | None = None, countdown: int | None =
     codes = config.codes
     if not codes.keyring:
         codes = replace(codes, keyring=str(config.data_dir / "demo-keyring.toml"))
-    return replace(config, camera=camera, gpio=gpio, web=web, booth=booth, codes=codes)
+    upload = config.upload
+    if not upload.centre_public_key:
+        upload = replace(upload, centre_public_key=str(config.data_dir / "demo-centre" / "centre.pub"))
+    return replace(config, camera=camera, gpio=gpio, web=web, booth=booth, codes=codes, upload=upload)
+
+
+def ensure_demo_centre_keys(public_path: Path) -> None:
+    """A centre key pair for the demo, so its photos are sealed like a real booth's.
+
+    The private key sits beside the public one only because the demo is its own collection centre
+    (open a demo envelope with ``kiosk unseal --key .../centre.key``); a real booth holds only the
+    public key.
+    """
+    from kiosk.files import atomic_write
+    from kiosk.sealing import generate_centre_keypair
+
+    if public_path.exists():
+        return
+    private_pem, public_pem = generate_centre_keypair()
+    atomic_write(public_path.with_name("centre.key"), private_pem, mode=0o600)
+    atomic_write(public_path, public_pem, mode=0o644)
+
+
+def start_demo_uploader(config: Config) -> Any:
+    """The uploader, which is its own service on a booth, as a thread here: photos land in the upload folder."""
+    import threading
+
+    from kiosk.cli.queue import build_uploader
+
+    uploader = build_uploader(config)
+    stop = threading.Event()
+    thread = threading.Thread(target=uploader.run_forever, args=(stop,), name="demo-uploader", daemon=True)
+    thread.start()
+
+    class _Handle:
+        def close(self) -> None:
+            stop.set()
+            thread.join(timeout=5)
+            uploader.target.close()
+            uploader.outbox.close()
+
+    return _Handle()
 
 
 def make_demo_camera(config: Config) -> Any:
@@ -54,6 +95,15 @@ def ensure_demo_keyring(path: Path) -> Any:
     return Keyring.generate(path, DEMO_KID)
 
 
+def booth_scale(image: np.ndarray, min_height: int = 1600) -> np.ndarray:
+    """Enlarge a small sample photo to a booth still's size (a booth camera gives 12 MP; samples are ~500 px)."""
+    h, w = image.shape[:2]
+    if h >= min_height:
+        return image
+    scale = min_height / h
+    return cv2.resize(image, (round(w * scale), min_height), interpolation=cv2.INTER_CUBIC)
+
+
 def portraits(folder: Path | None) -> Iterator[np.ndarray]:
     """Portraits to pose with, forever: the folder's readable images in order, or a drawn scene."""
     files: list[Path] = []
@@ -63,7 +113,7 @@ def portraits(folder: Path | None) -> Iterator[np.ndarray]:
     for path in itertools.cycle(files) if files else iter(()):
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is not None:
-            yield image
+            yield booth_scale(image)
     while True:
         yield synthetic_scene()
 

@@ -62,7 +62,9 @@ class FrameHub:
             return cached
         h, w = frame.shape[:2]
         if w > self._stream_width:
-            frame = cv2.resize(frame, (self._stream_width, round(h * self._stream_width / w)), interpolation=cv2.INTER_AREA)
+            frame = cv2.resize(
+                frame, (self._stream_width, round(h * self._stream_width / w)), interpolation=cv2.INTER_AREA
+            )
         ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, self._quality])
         if not ok:
             return seq, None

@@ -77,7 +77,8 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     from kiosk.hw.lights import Lights
     from kiosk.hw.supervisor import SupervisedCamera
     from kiosk.outbox import Outbox
-    from kiosk.vision.compliance import ComplianceChecker
+    from kiosk.sealing import KeyFileError
+    from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.qr import QrReader, QrScanWorker
 
     clock = clock or SystemClock()
@@ -92,13 +93,23 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     pin_factory = make_pin_factory(config.gpio.pin_factory)
     lights = Lights(config.gpio.pins, config.lights, pin_factory)
     records = BoothRecords.open(data, clock)
-    outbox = Outbox.from_config(config)
+    try:
+        outbox = Outbox.from_config(config)
+    except KeyFileError as exc:
+        hint = "make one with `kiosk keys centre-keygen --out DIR` and set upload.centre_public_key"
+        raise CliError(f"upload.centre_public_key: {exc}; {hint}") from None
     checker = ComplianceChecker(config.compliance.profile)
 
     def readiness() -> Message | None:
         if not supervised.healthy:
             return Message("相机暂时不可用，请稍候", "The camera is not ready, please wait a moment")
-        return outbox.readiness()
+        if not outbox.free_ok():
+            records.record_event("disk_low", {})
+            return Message(
+                "存储空间不足，本机暂停采集，请联系工作人员",
+                "Storage is nearly full; please ask staff before continuing",
+            )
+        return None
 
     booth = Booth(
         BoothSettings(kiosk_id=config.kiosk.id, booth=config.booth),
@@ -142,14 +153,18 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     camera = None
     director = None
     if demo:
-        from kiosk.demo import DemoDirector, ensure_demo_keyring, make_demo_camera
+        from kiosk.demo import DemoDirector, ensure_demo_centre_keys, ensure_demo_keyring, make_demo_camera
 
         prepare_data_dir(config)
         ensure_demo_keyring(config.keyring_path)
+        ensure_demo_centre_keys(Path(config.upload.centre_public_key))
         camera = make_demo_camera(config)
     runtime = build_runtime(config, camera=camera)
     if demo:
+        from kiosk.demo import start_demo_uploader
+
         director = DemoDirector.attach(runtime, config, camera, demo_photos)
+        runtime.closers.append(start_demo_uploader(config))
     app = create_app(runtime, max_streams=config.web.max_streams)
     try:
         server = create_server(app, host=config.web.host, port=config.web.port, threads=config.web.threads)

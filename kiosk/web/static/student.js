@@ -43,7 +43,7 @@ function render(s) {
     list.replaceChildren(...s.verdict.reasons.map(bilingual));
     $("#btn-accept").hidden = !s.verdict.pass;
     $("#btn-retake").hidden = s.verdict.pass ? !s.verdict.can_retake : !s.verdict.can_retake;
-    $("#btn-leave").hidden = s.verdict.pass || s.verdict.can_retake;
+    $("#btn-leave").hidden = s.verdict.pass;
     setText($("#attempts"), {
       zh: `第 ${s.attempt} 次，共可拍 ${s.max_attempts} 次`,
       en: `Shot ${s.attempt} of ${s.max_attempts}`,
