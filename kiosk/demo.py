@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DEMO_KID = "demo"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+DEMO_STILL_SIZE = (2028, 1520)  # half a 12 MP still: the same geometry, a snappier demo
 DEMO_NAMES = [("张三", "本科"), ("李小红", "研究生"), ("王伟", "专科"), ("陈静", "本科")]
 
 
@@ -95,25 +96,32 @@ def ensure_demo_keyring(path: Path) -> Any:
     return Keyring.generate(path, DEMO_KID)
 
 
-def booth_scale(image: np.ndarray, min_height: int = 1600) -> np.ndarray:
-    """Enlarge a small sample photo to a booth still's size (a booth camera gives 12 MP; samples are ~500 px)."""
-    h, w = image.shape[:2]
-    if h >= min_height:
-        return image
-    scale = min_height / h
-    return cv2.resize(image, (round(w * scale), min_height), interpolation=cv2.INTER_CUBIC)
+def portraits(folder: Path | None, analyser: Any = None) -> Iterator[np.ndarray]:
+    """Booth stills to pose with, forever.
 
+    Each readable photo in ``folder`` (the shared set's in-the-wild photos first) has its person placed
+    on the blue backdrop at booth scale, as a booth camera would see a student; photos without a face
+    are passed over. With no folder, a drawn figure stands in.
+    """
+    from kiosk.vision.scene import booth_scene
 
-def portraits(folder: Path | None) -> Iterator[np.ndarray]:
-    """Portraits to pose with, forever: the folder's readable images in order, or a drawn scene."""
     files: list[Path] = []
     if folder is not None:
-        wild = sorted(folder.glob("celeba_wild_*"))  # the shared set's booth-like photos first
+        wild = sorted(folder.glob("celeba_wild_*"))
         files = wild or sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    for path in itertools.cycle(files) if files else iter(()):
+    made = 0
+    for index, path in enumerate(itertools.cycle(files) if files else iter(())):
+        if index >= len(files) and made == 0:
+            break  # not one usable portrait in the folder
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is not None:
-            yield booth_scale(image)
+        if image is None or analyser is None:
+            continue
+        try:
+            scene = booth_scene(analyser, image, DEMO_STILL_SIZE, face_px=330)
+        except ValueError:
+            continue
+        made += 1
+        yield scene
     while True:
         yield synthetic_scene()
 
@@ -140,7 +148,8 @@ class DemoDirector:
 
     @classmethod
     def attach(cls, runtime: Any, config: Config, camera: Any, photos: Path | None) -> DemoDirector:
-        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos))
+        analyser = getattr(runtime.booth.checker, "analyser", None)
+        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos, analyser))
         runtime.booth.add_state_listener(director.on_state)
         director.show_code()
         return director

@@ -144,16 +144,29 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     return runtime
 
 
-def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:
-    """Start the booth and its page with waitress; block until interrupted."""
+@dataclass
+class BoothServer:
+    """The booth's runtime and its listening web server, started but not yet serving requests."""
+
+    runtime: Runtime
+    server: Any
+    url: str
+
+    def close(self) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown(timeout=2)
+        self.runtime.stop()
+
+
+def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = None) -> BoothServer:
+    """Build the booth from ``config``, bind its web port and start its threads (``demo``: as ``kiosk demo``)."""
     from waitress import create_server
 
     from kiosk.web import create_app
 
     camera = None
-    director = None
     if demo:
-        from kiosk.demo import DemoDirector, ensure_demo_centre_keys, ensure_demo_keyring, make_demo_camera
+        from kiosk.demo import ensure_demo_centre_keys, ensure_demo_keyring, make_demo_camera
 
         prepare_data_dir(config)
         ensure_demo_keyring(config.keyring_path)
@@ -161,9 +174,9 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
         camera = make_demo_camera(config)
     runtime = build_runtime(config, camera=camera)
     if demo:
-        from kiosk.demo import start_demo_uploader
+        from kiosk.demo import DemoDirector, start_demo_uploader
 
-        director = DemoDirector.attach(runtime, config, camera, demo_photos)
+        DemoDirector.attach(runtime, config, camera, demo_photos)
         runtime.closers.append(start_demo_uploader(config))
     app = create_app(runtime, max_streams=config.web.max_streams)
     try:
@@ -171,28 +184,33 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     except OSError as exc:
         runtime.stop()
         raise CliError(f"cannot listen on {config.web.host}:{config.web.port}: {exc.strerror or exc}") from None
-    notifier = Notifier.from_env()
     runtime.start()
+    return BoothServer(runtime, server, f"http://{config.web.host}:{server.effective_port}/")
+
+
+def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:
+    """Start the booth and its page with waitress; block until interrupted or stopped by systemd."""
+    booth = start_booth(config, demo, demo_photos)
+    runtime = booth.runtime
+    notifier = Notifier.from_env()
     watchdog = Watchdog(notifier, alive=lambda: runtime.last_step_age() < 10.0)
-    url = f"http://{config.web.host}:{server.effective_port}/"
-    print(f"kiosk: the booth is running at {url}  (data: {config.data_dir})", flush=True)
-    if director is not None:
+    print(f"kiosk: the booth is running at {booth.url}  (data: {config.data_dir})", flush=True)
+    if demo:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
 
     def _terminate(signum: int, frame: Any) -> None:  # systemd stops the booth with SIGTERM
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    notifier.ready(status=f"serving {url}")
+    notifier.ready(status=f"serving {booth.url}")
     watchdog.start()
     try:
-        server.run()
+        booth.server.run()
     except KeyboardInterrupt:
         pass
     finally:
         notifier.stopping("stopping")
         watchdog.stop()
-        server.close()
-        runtime.stop()
+        booth.close()
         time.sleep(0.1)
     return 0
