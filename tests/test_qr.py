@@ -1,0 +1,203 @@
+"""The QR reader on drawn phone-screen frames, and the scan worker's promise never to hold up the preview."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+
+from kiosk.vision.phone_screen import render_phone, render_qr
+from kiosk.vision.qr import QrReader, QrScanWorker, QrTuning, find_code_regions
+
+TEXT = "XC1:k2024:" + "Q2FwdHVyZS1jb2RlLXRlc3QtcGF5bG9hZA_-" * 6
+
+
+@pytest.fixture(scope="module")
+def reader() -> QrReader:
+    return QrReader()
+
+
+@pytest.fixture(scope="module")
+def phone() -> np.ndarray:
+    return render_phone(TEXT)
+
+
+def rotate(frame: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = frame.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(frame, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def tilt(frame: np.ndarray, amount: float) -> np.ndarray:
+    h, w = frame.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[w * amount, h * amount], [w, 0], [w * (1 - amount), h * (1 - amount)], [0, h]])
+    return cv2.warpPerspective(frame, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_render_phone_is_a_camera_sized_bgr_frame(phone: np.ndarray) -> None:
+    assert phone.shape == (720, 1280, 3) and phone.dtype == np.uint8
+    assert render_phone(TEXT, (640, 480)).shape == (480, 640, 3)
+    assert np.array_equal(render_phone(TEXT), phone)  # deterministic: the demo's replay stays stable
+    qr = render_qr(TEXT, 300)
+    assert qr.shape == (300, 300) and qr.min() < 30 and qr.max() > 225
+
+
+def test_clean_frame(reader: QrReader, phone: np.ndarray) -> None:
+    assert reader.read(phone) == [TEXT]
+
+
+def test_gray_and_bgra_frames(reader: QrReader, phone: np.ndarray) -> None:
+    assert reader.read(cv2.cvtColor(phone, cv2.COLOR_BGR2GRAY)) == [TEXT]
+    assert reader.read(cv2.cvtColor(phone, cv2.COLOR_BGR2BGRA)) == [TEXT]
+
+
+@pytest.mark.parametrize("degrees", [25, 90, 180, -140])
+def test_rotated(reader: QrReader, phone: np.ndarray, degrees: float) -> None:
+    assert reader.read(rotate(phone, degrees)) == [TEXT]
+
+
+def test_tilted(reader: QrReader, phone: np.ndarray) -> None:
+    assert reader.read(tilt(phone, 0.08)) == [TEXT]
+
+
+@pytest.mark.parametrize("sigma", [1.2, 2.2])
+def test_blurred(reader: QrReader, phone: np.ndarray, sigma: float) -> None:
+    assert reader.read(cv2.GaussianBlur(phone, (0, 0), sigma)) == [TEXT]
+
+
+def test_the_region_retry_reads_what_one_pass_misses(reader: QrReader, phone: np.ndarray) -> None:
+    blurred = cv2.GaussianBlur(phone, (0, 0), 2.2)
+    gray = cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY)
+    if zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+        pytest.skip("this zxing-cpp reads the blurred frame in one pass")
+    assert reader.read(blurred) == [TEXT]
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.35])
+def test_small(reader: QrReader, scale: float) -> None:
+    assert reader.read(render_phone(TEXT, scale=scale)) == [TEXT]
+
+
+def test_dim_and_noisy_jpeg(reader: QrReader, phone: np.ndarray) -> None:
+    rng = np.random.default_rng(1)
+    dim = phone.astype(np.float32) * 0.35 + 15 + rng.normal(0, 4, phone.shape)
+    ok, buf = cv2.imencode(".jpg", np.clip(dim, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 40])
+    assert ok and reader.read(cv2.imdecode(buf, cv2.IMREAD_COLOR)) == [TEXT]
+
+
+def test_frames_without_a_code(reader: QrReader) -> None:
+    rng = np.random.default_rng(7)
+    assert reader.read(render_phone("")) == []
+    assert reader.read(np.zeros((720, 1280, 3), np.uint8)) == []
+    assert reader.read(rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)) == []
+
+
+def test_region_finder_points_at_the_code(phone: np.ndarray) -> None:
+    boxes = find_code_regions(cv2.cvtColor(phone, cv2.COLOR_BGR2GRAY), QrTuning())
+    assert boxes
+    x, y, w, h = boxes[0]
+    assert x <= 640 <= x + w and y <= 360 <= y + h and w < 400 and h < 400
+
+
+def test_bad_frames_are_refused(reader: QrReader) -> None:
+    with pytest.raises(ValueError):
+        reader.read(np.zeros((10, 10), np.float32))
+    with pytest.raises(ValueError):
+        reader.read(np.zeros((10, 10, 2), np.uint8))
+
+
+class GatedReader:
+    """A reader that holds each scan until the test lets it go, then returns ``texts``."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.frames: list[np.ndarray] = []
+
+    def read(self, frame: np.ndarray) -> list[str]:
+        self.frames.append(frame)
+        self.started.set()
+        assert self.release.wait(5)
+        return self.texts
+
+
+def test_worker_drops_frames_while_busy_and_reports_texts() -> None:
+    reader = GatedReader(["XC1:a", "XC1:b"])
+    seen: list[str] = []
+    done = threading.Event()
+
+    def on_text(text: str) -> None:
+        seen.append(text)
+        if len(seen) == 2:
+            done.set()
+
+    frame = np.zeros((4, 4, 3), np.uint8)
+    with QrScanWorker(reader, on_text) as worker:
+        assert worker.offer(frame)
+        assert reader.started.wait(5)
+        t0 = time.perf_counter()
+        assert [worker.offer(frame) for _ in range(50)] == [False] * 50
+        assert time.perf_counter() - t0 < 0.1  # offering never waits for the scan
+        assert worker.busy
+        reader.release.set()
+        assert done.wait(5)
+        assert seen == ["XC1:a", "XC1:b"]
+        deadline = time.monotonic() + 5
+        while worker.busy and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert worker.offer(frame)
+    assert worker.stats.dropped == 50 and worker.stats.scanned >= 1
+    assert reader.frames[0] is not frame  # the worker scans its own copy
+
+
+def test_worker_survives_a_failing_reader_and_handler() -> None:
+    class Flaky:
+        calls = 0
+
+        def read(self, frame: np.ndarray) -> list[str]:
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("decoder bug")
+            return ["XC1:x"]
+
+    got = threading.Event()
+
+    def on_text(text: str) -> None:
+        got.set()
+        raise RuntimeError("handler bug")
+
+    worker = QrScanWorker(Flaky(), on_text)
+    worker.start()
+    frame = np.zeros((4, 4), np.uint8)
+    deadline = time.monotonic() + 5
+    while not got.is_set() and time.monotonic() < deadline:
+        worker.offer(frame)
+        time.sleep(0.01)
+    assert got.is_set() and worker.stats.failed == 1
+    worker.close()
+    worker.close()  # twice is fine
+
+
+def test_worker_refuses_frames_before_start_and_after_close() -> None:
+    worker = QrScanWorker(GatedReader([]), lambda text: None)
+    assert worker.offer(np.zeros((4, 4), np.uint8)) is False
+    worker.start()
+    worker.close()
+    assert worker.offer(np.zeros((4, 4), np.uint8)) is False
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.start()
+
+
+def test_worker_with_the_real_reader(phone: np.ndarray) -> None:
+    got: list[str] = []
+    done = threading.Event()
+    with QrScanWorker(QrReader(), lambda t: (got.append(t), done.set())) as worker:
+        assert worker.offer(phone)
+        assert done.wait(5)
+    assert got == [TEXT]
