@@ -134,6 +134,23 @@ class ComplianceSection:
 @dataclass(frozen=True)
 class UploadSection:
     target: str = ""
+    centre_public_key: str = ""
+    token: str = ""
+    token_file: str = ""
+    ca_file: str = ""
+    verify_tls: bool = True
+    timeout_s: float = field(default=30.0, metadata=_range(0.1, 600))
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    include_original: bool = False
+    retention_days: int = field(default=30, metadata=_range(0, 3650))
+    min_free_mb: int = field(default=500, metadata=_range(0, 1_000_000))
+    backoff_min_s: float = field(default=5.0, metadata=_range(0.01, 3600))
+    backoff_max_s: float = field(default=900.0, metadata=_range(0.01, 86400))
+    slow_retry_s: float = field(default=1800.0, metadata=_range(0.01, 86400))
+    poll_s: float = field(default=5.0, metadata=_range(0.05, 600))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,375 @@
+"""Subcommands for the sealed upload queue and its keys.
+
+``kiosk keys centre-keygen``  make the centre's key pair (run at the centre, copy centre.pub to booths)
+``kiosk unseal``              open one envelope with the centre's private key
+``kiosk uploader``            the upload process (its own systemd unit)
+``kiosk receiver``            the reference receiver the centre (or a test bench) runs
+``kiosk queue status|retry|export|add``  what a technician needs at the booth
+
+Heavy libraries (requests, boto3, flask, waitress) are imported inside the commands that use them, so
+``kiosk --help`` and the booth start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import logging
+import os
+import signal
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli.common import CliError, add_config_options, config_from_args
+from kiosk.config import Config
+from kiosk.files import atomic_write
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _friendly(fn: Handler) -> Handler:
+    """Turn the queue's own errors into one-line CliErrors (exit status 2, no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(args: argparse.Namespace) -> int:
+        from kiosk.db import SchemaTooNewError
+        from kiosk.outbox import OutboxError
+        from kiosk.sealing import EnvelopeError, KeyFileError
+        from kiosk.upload.loop import UploaderBusy
+        from kiosk.upload.manual import PhotoRejected
+        from kiosk.upload.outcome import TargetError
+
+        try:
+            return fn(args)
+        except (KeyFileError, TargetError, OutboxError, UploaderBusy, EnvelopeError, PhotoRejected) as exc:
+            raise CliError(str(exc)) from None
+        except SchemaTooNewError as exc:
+            raise CliError(f"queue database: {exc}") from None
+        except sqlite3.Error as exc:
+            raise CliError(f"queue database: {exc}") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise CliError(f"{where}{exc.strerror or exc}") from None
+
+    return wrapper
+
+
+def _help(parser: argparse.ArgumentParser) -> Handler:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def register(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="make the collection centre's key pair")
+    parser_class = type(keys)  # nested groups keep the one-line usage errors of the top parser
+    keys.set_defaults(func=_help(keys))
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=parser_class)
+    kg = ksub.add_parser("centre-keygen", help="write centre.key (private, 0600) and centre.pub")
+    kg.add_argument("--out", required=True, metavar="DIR", help="folder for the two key files")
+    kg.add_argument("--force", action="store_true", help="replace existing key files")
+    kg.set_defaults(func=_friendly(cmd_centre_keygen))
+
+    un = sub.add_parser("unseal", help="open a sealed capture with the centre's private key")
+    un.add_argument("--key", required=True, metavar="PRIVATE", help="the centre's private key (centre.key)")
+    un.add_argument("envelope", metavar="ENVELOPE", help="a <capture_id>.xce file")
+    un.add_argument("--out", required=True, metavar="DIR", help="writes DIR/<capture_id>/meta.json, photo.jpg")
+    un.set_defaults(func=_friendly(cmd_unseal))
+
+    up = sub.add_parser("uploader", help="send queued captures to the collection centre")
+    add_config_options(up)
+    up.add_argument(
+        "--once",
+        action="store_true",
+        help="send what is due now, then exit (status 1 if a capture had to wait or was quarantined)",
+    )
+    up.set_defaults(func=_friendly(cmd_uploader))
+
+    rc = sub.add_parser("receiver", help="run the reference receiver (the centre's side of the protocol)")
+    rc.add_argument("--key", required=True, metavar="PRIVATE", help="the centre's private key (centre.key)")
+    rc.add_argument("--store", required=True, metavar="DIR", help="folder for received envelopes")
+    rc.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    rc.add_argument("--port", type=int, default=8090, metavar="P", help="port (default 8090)")
+    rc.add_argument("--token-file", metavar="F", help="accepted bearer tokens, one per line")
+    rc.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
+    rc.set_defaults(func=_friendly(cmd_receiver))
+
+    q = sub.add_parser("queue", help="look at and manage the upload queue")
+    q.set_defaults(func=_help(q))
+    qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", parser_class=parser_class)
+
+    st = qsub.add_parser("status", help="counts per state, oldest waiting capture, last error")
+    add_config_options(st)
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.set_defaults(func=_friendly(cmd_status))
+
+    rt = qsub.add_parser("retry", help="send a quarantined capture again")
+    add_config_options(rt)
+    rt.add_argument("capture_id", nargs="?", metavar="ID", help="capture id (see `kiosk queue status`)")
+    rt.add_argument("--all-quarantined", action="store_true", help="every quarantined capture")
+    rt.set_defaults(func=_friendly(cmd_retry))
+
+    ex = qsub.add_parser("export", help="copy waiting (sealed) envelopes to a folder, e.g. a USB stick")
+    add_config_options(ex)
+    ex.add_argument("--to", required=True, metavar="DIR", help="destination folder (must exist)")
+    ex.add_argument("--include-quarantined", action="store_true", help="copy quarantined ones too")
+    ex.set_defaults(func=_friendly(cmd_export))
+
+    ad = qsub.add_parser("add", help="queue a photo from a backup camera (sealed like any other)")
+    add_config_options(ad)
+    ad.add_argument("photo", metavar="PHOTO", help="JPEG file (480x640 registration photo)")
+    ad.add_argument("--uid", required=True, help="the student's capture-code uid")
+    ad.add_argument("--name", required=True, help="name (masked before it is stored)")
+    ad.add_argument("--idn", required=True, help="ID number (masked before it is stored)")
+    ad.add_argument("--school", required=True)
+    ad.add_argument("--level", required=True)
+    ad.set_defaults(func=_friendly(cmd_add))
+
+
+# --- keys and envelopes ----------------------------------------------------------------------------
+
+
+def cmd_centre_keygen(args: argparse.Namespace) -> int:
+    from kiosk.sealing import generate_centre_keypair
+
+    out = Path(args.out)
+    private_path, public_path = out / "centre.key", out / "centre.pub"
+    if not args.force and (private_path.exists() or public_path.exists()):
+        raise CliError(f"{out} already holds centre keys; use --force to replace them (old envelopes stay sealed)")
+    out.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = generate_centre_keypair()
+    atomic_write(private_path, private_pem, mode=0o600)
+    os.chmod(private_path, 0o600)
+    atomic_write(public_path, public_pem, mode=0o644)
+    print(f"private key: {private_path} (keep it at the centre, never on a booth)")
+    print(f"public key:  {public_path} (copy to each booth as upload.centre_public_key)")
+    return 0
+
+
+def cmd_unseal(args: argparse.Namespace) -> int:
+    from kiosk.sealing import load_private_key, open_envelope
+
+    key = load_private_key(Path(args.key))
+    try:
+        data = Path(args.envelope).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{args.envelope}: cannot read ({exc.strerror})") from None
+    opened = open_envelope(data, key)
+    dest = Path(args.out) / opened.header.capture_id
+    atomic_write(dest / "meta.json", json.dumps(opened.meta, ensure_ascii=False, indent=2).encode() + b"\n")
+    atomic_write(dest / "photo.jpg", opened.photo_jpeg)
+    if opened.original_jpeg is not None:
+        atomic_write(dest / "original.jpg", opened.original_jpeg)
+    print(dest)
+    return 0
+
+
+# --- uploader and receiver -------------------------------------------------------------------------
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def build_uploader(config: Config) -> Any:
+    """The outbox and target of ``config``, wired into an Uploader (also used by the bench)."""
+    from kiosk.outbox import Outbox
+    from kiosk.upload.loop import Uploader
+    from kiosk.upload.targets import make_target
+
+    default_dir = config.data_dir / "upload"
+    target = make_target(config.upload_target, config.upload, default_dir=default_dir)
+    outbox = Outbox.from_config(config, need_key=False)
+    return Uploader(outbox, target, poll_s=config.upload.poll_s)
+
+
+def cmd_uploader(args: argparse.Namespace) -> int:
+    from kiosk.upload.loop import uploader_lock
+
+    config = config_from_args(args)
+    uploader = build_uploader(config)
+    stop = _stop_on_signals()
+    try:
+        with uploader_lock(uploader.outbox):
+            if args.once:
+                summary = uploader.run_once(stop)
+                status = uploader.outbox.status()
+                counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items())) or "nothing due"
+                print(f"sent {summary.sent}: {counts}; waiting {status.counts['pending']}")
+                return 0 if summary.all_done else 1
+            uploader.run_forever(stop)
+            return 0
+    finally:
+        uploader.target.close()
+        uploader.outbox.close()
+
+
+def cmd_receiver(args: argparse.Namespace) -> int:
+    from kiosk.receiver import Receiver, make_server, read_tokens, serve_until
+    from kiosk.sealing import load_private_key
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port: expected 1 to 65535, got {args.port}")
+    key = load_private_key(Path(args.key))
+    tokens: list[str] = []
+    if args.token_file:
+        try:
+            tokens = read_tokens(Path(args.token_file))
+        except OSError as exc:
+            raise CliError(f"{args.token_file}: cannot read ({exc.strerror})") from None
+        if not tokens:
+            raise CliError(f"{args.token_file}: holds no token")
+    else:
+        log.warning("no --token-file: every request is accepted without a token")
+    receiver = Receiver(key, Path(args.store), tokens)
+    try:
+        server = make_server(receiver.app(), args.host, args.port, threads=max(1, args.threads))
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
+    print(f"receiver listening on http://{args.host}:{server.effective_port}, storing in {args.store}", flush=True)
+    serve_until(server, _stop_on_signals())
+    return 0
+
+
+# --- the technician's queue commands ---------------------------------------------------------------
+
+
+def _outbox(args: argparse.Namespace, need_key: bool = False) -> Any:
+    from kiosk.outbox import Outbox
+
+    return Outbox.from_config(config_from_args(args), need_key=need_key)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} days"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _outbox(args) as outbox:
+        status = outbox.status()
+    if args.json:
+        print(json.dumps(status.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    c = status.counts
+    print(
+        f"queue:          {c['pending']} pending, {c['uploading']} uploading, {c['done']} done, "
+        f"{c['quarantined']} quarantined"
+    )
+    print(f"oldest waiting: {_age(status.oldest_pending_age_s)}")
+    print(f"next attempt:   {'-' if status.next_attempt_in_s is None else 'in ' + _age(status.next_attempt_in_s)}")
+    if status.last_error:
+        print(
+            f"last error:     {status.last_error} (capture {status.last_error_capture}, "
+            f"{_age(status.last_error_age_s)} ago)"
+        )
+    else:
+        print("last error:     none")
+    verdict = "ok" if status.free_ok else "TOO LOW: the booth refuses new sessions"
+    print(f"free space:     {status.free_mb:.0f} MB (minimum {status.min_free_mb} MB): {verdict}")
+    for q in status.quarantined:
+        print(f"quarantined:    {q['capture_id']}  {q['reason']}")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    if bool(args.capture_id) == bool(args.all_quarantined):
+        raise CliError("queue retry: give one capture ID or --all-quarantined")
+    with _outbox(args) as outbox:
+        if args.all_quarantined:
+            ids = outbox.retry_all_quarantined()
+            print(f"{len(ids)} quarantined captures set to retry now")
+        else:
+            outbox.retry(args.capture_id)
+            print(f"capture {args.capture_id} set to retry now")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _outbox(args) as outbox:
+        copied = outbox.export(Path(args.to), include_quarantined=args.include_quarantined)
+    print(f"{len(copied)} sealed envelopes copied to {args.to}")
+    return 0
+
+
+def queue_add(
+    config: Config,
+    photo: Path,
+    *,
+    uid: str,
+    name: str,
+    idn: str,
+    school: str,
+    level: str,
+    checker: Any = None,
+) -> str:
+    """Seal and queue a technician's photo; return its capture id.
+
+    ``checker(photo_jpeg, profile) -> report dict`` is the compliance check to run first (None: the
+    photo is queued unchecked and its report says so).
+    """
+    from kiosk.outbox import Outbox
+    from kiosk.upload.manual import manual_capture
+
+    try:
+        data = Path(photo).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{photo}: cannot read ({exc.strerror})") from None
+    with Outbox.from_config(config, need_key=True) as outbox:
+        if not outbox.free_ok():
+            raise CliError(f"less than {outbox.min_free_mb} MB free in {config.data_dir}: export the queue first")
+        try:
+            capture = manual_capture(
+                data,
+                uid=uid,
+                name=name,
+                idn=idn,
+                school=school,
+                level=level,
+                kiosk_id=config.kiosk.id,
+                profile=config.compliance.profile,
+                taken_at=datetime.now().astimezone(),
+                checker=checker,
+            )
+        except ValueError as exc:
+            raise CliError(f"{photo}: {exc}") from None
+        outbox.submit(capture)
+    return capture.capture_id
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    capture_id = queue_add(
+        config_from_args(args),
+        Path(args.photo),
+        uid=args.uid,
+        name=args.name,
+        idn=args.idn,
+        school=args.school,
+        level=args.level,
+    )
+    print(f"queued capture {capture_id}")
+    return 0

@@ -1,0 +1,184 @@
+"""The reference receiver, over real HTTP on loopback (waitress in a thread)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from test_upload_helpers import (
+    Keys,
+    drop_basic_handlers,
+    free_port,
+    make_capture,
+    python_env,
+    running_receiver,
+    write_keys,
+)
+
+from kiosk.cli import main
+from kiosk.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return write_keys(tmp_path / "keys")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_logging() -> Iterator[None]:
+    drop_basic_handlers()
+    yield
+    drop_basic_handlers()
+
+
+def _put(base: str, capture_id: str, body: bytes, token: str | None = "tok", **extra: str) -> requests.Response:
+    headers = {
+        "Content-Type": "application/octet-stream",
+        "Idempotency-Key": capture_id,
+        "Content-SHA256": hashlib.sha256(body).hexdigest(),
+    }
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    headers.update(extra)
+    return requests.put(f"{base}/v1/captures/{capture_id}", data=body, headers=headers, timeout=10)
+
+
+def test_store_dedupe_and_conflict(tmp_path: Path, keys: Keys) -> None:
+    store = tmp_path / "store"
+    capture = make_capture()
+    body = seal_capture(capture, keys.public)
+    with running_receiver(keys.private, store) as (base, receiver):
+        r = _put(base, capture.capture_id, body)
+        assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(body).hexdigest()
+        assert (store / f"{capture.capture_id}.xce").read_bytes() == body
+        r = _put(base, capture.capture_id, body)
+        assert r.status_code == 200 and r.headers["Content-SHA256"] == hashlib.sha256(body).hexdigest()
+        other = seal_capture(capture, keys.public)  # same capture sealed again: other bytes
+        r = _put(base, capture.capture_id, other)
+        assert r.status_code == 409 and r.json()["sha256"] == hashlib.sha256(body).hexdigest()
+        assert (store / f"{capture.capture_id}.xce").read_bytes() == body
+        assert receiver.store.writes[capture.capture_id] == 1
+
+
+def test_authentication(tmp_path: Path, keys: Keys) -> None:
+    capture = make_capture()
+    body = seal_capture(capture, keys.public)
+    with running_receiver(keys.private, tmp_path / "s") as (base, _):
+        assert _put(base, capture.capture_id, body, token=None).status_code == 401
+        r = _put(base, capture.capture_id, body, token="wrong")
+        assert r.status_code == 401 and "Bearer" in r.headers["WWW-Authenticate"]
+        assert not list((tmp_path / "s").iterdir())
+
+
+def test_refusals(tmp_path: Path, keys: Keys) -> None:
+    capture = make_capture()
+    body = seal_capture(capture, keys.public)
+    cid = capture.capture_id
+    with running_receiver(keys.private, tmp_path / "s") as (base, _):
+        assert _put(base, cid, body, **{"Content-SHA256": "0" * 64}).status_code == 400
+        assert _put(base, "not-a-uuid", body).status_code == 400
+        assert _put(base, cid, body, **{"Idempotency-Key": str(uuid.uuid4())}).status_code == 400
+        assert _put(base, cid, b"JUNK" * 50).status_code == 422
+        assert _put(base, str(uuid.uuid4()), body).status_code == 422  # header names another id
+        corrupt = bytearray(body)
+        corrupt[-20] ^= 0xFF
+        assert _put(base, cid, bytes(corrupt)).status_code == 422
+        forged = body.replace(b"booth-01", b"booth-99", 1)
+        assert _put(base, cid, forged).status_code == 422
+        # sealed to another centre: parses, but does not open here
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+        foreign = seal_capture(capture, X25519PrivateKey.generate().public_key())
+        assert _put(base, cid, foreign).status_code == 422
+        # a header that is fine, a payload that is not a container
+        header = EnvelopeHeader(cid, "booth-01").encode()
+        bogus = header + _suite().encrypt(b"not a zip", keys.public, info=INFO_PREFIX + header)
+        assert _put(base, cid, bogus).status_code == 422
+        assert not list((tmp_path / "s").glob("*.xce"))
+        # and a good one still goes in afterwards
+        assert _put(base, cid, body).status_code == 201
+
+
+def test_too_large_is_413(tmp_path: Path, keys: Keys) -> None:
+    import threading
+
+    from kiosk.receiver import Receiver, make_server, serve_until
+
+    receiver = Receiver(keys.private, tmp_path / "s", ["tok"], max_bytes=1000)
+    server = make_server(receiver.app(), port=0)
+    stop = threading.Event()
+    t = threading.Thread(target=serve_until, args=(server, stop), daemon=True)
+    t.start()
+    try:
+        capture = make_capture(photo_size=5000)
+        body = seal_capture(capture, keys.public)
+        r = _put(f"http://127.0.0.1:{server.effective_port}", capture.capture_id, body)
+        assert r.status_code == 413
+    finally:
+        stop.set()
+        t.join(5)
+
+
+def test_receiver_command(tmp_path: Path, keys: Keys) -> None:
+    """``kiosk receiver`` as its own process, stopped with SIGTERM."""
+    port = free_port()
+    tokens = tmp_path / "tokens"
+    tokens.write_text("# booths\nalpha\nbeta\n")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "receiver",
+            "--key",
+            str(keys.private_path),
+            "--store",
+            str(tmp_path / "store"),
+            "--port",
+            str(port),
+            "--token-file",
+            str(tokens),
+        ],
+        env=python_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.05)
+        capture = make_capture()
+        body = seal_capture(capture, keys.public)
+        assert _put(base, capture.capture_id, body, token="beta").status_code == 201
+        assert _put(base, capture.capture_id, body, token="gamma").status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert proc.returncode == 0
+    assert (tmp_path / "store" / f"{capture.capture_id}.xce").exists()
+
+
+def test_receiver_cli_errors(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("# nothing\n")
+    assert main(["receiver", "--key", str(tmp_path / "missing.key"), "--store", str(tmp_path)]) == 2
+    assert (
+        main(["receiver", "--key", str(keys.private_path), "--store", str(tmp_path), "--token-file", str(empty)]) == 2
+    )
+    assert main(["receiver", "--key", str(keys.private_path), "--store", str(tmp_path), "--port", "0"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(e.startswith("kiosk: ") for e in err)
