@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.booth import Booth, CodeSeen
-from kiosk.preview import FrameHub, PreviewPump
+from kiosk.booth import Booth, CodeSeen, Hints
+from kiosk.preview import FrameHub, FrameWorker, PreviewPump
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +29,22 @@ class Runtime:
     camera: Any  # SupervisedCamera
     closers: list[Any] = field(default_factory=list)
     step_hz: float = 20.0
+    hinter: FrameWorker | None = None
+    hint_period_s: float = 0.15
     language: str = "zh"
     extras: dict[str, Any] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _last_step: float = field(default_factory=time.monotonic)
+    _last_hint_offer: float = 0.0
 
     def start(self) -> None:
         self._last_step = time.monotonic()
         self.pump.add_consumer(self._scan_when_idle)
         self.scanner.start()
+        if self.hinter is not None:
+            self.pump.add_consumer(self._hint_when_posing)
+            self.hinter.start()
         self.pump.start()
         self._thread = threading.Thread(target=self._loop, name="booth", daemon=True)
         self._thread.start()
@@ -46,6 +52,15 @@ class Runtime:
     def _scan_when_idle(self, frame: Any) -> None:
         if self.booth.state.name == "idle":
             self.scanner.offer(frame)
+
+    def _hint_when_posing(self, frame: Any) -> None:
+        now = time.monotonic()
+        due = now - self._last_hint_offer >= self.hint_period_s
+        if due and self.booth.state.name == "pose" and self.hinter is not None and self.hinter.offer(frame):
+            self._last_hint_offer = now
+
+    def on_hints(self, messages: tuple[Any, ...]) -> None:
+        self.booth.post(Hints(messages))
 
     def on_code(self, text: str) -> None:
         self.booth.post(CodeSeen(text))
@@ -83,7 +98,9 @@ class Runtime:
         self.pump.stop()
         if self._thread:
             self._thread.join(timeout=5)
-        for closer in [self.scanner, self.camera, *self.closers]:
+        for closer in [self.scanner, self.hinter, self.camera, *self.closers]:
+            if closer is None:
+                continue
             try:
                 closer.close()
             except Exception:

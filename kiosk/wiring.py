@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.notify import Notifier, Watchdog
 from kiosk.photo import GeometryError, PhotoFormatter
-from kiosk.preview import FrameHub, PreviewPump
+from kiosk.preview import FrameHub, FrameWorker, PreviewPump
 from kiosk.records import BoothRecords
 from kiosk.runtime import Runtime
 from kiosk.vision.report import Message
@@ -59,6 +60,37 @@ class FormatterAdapter:
             raise PhotoNotUsable("head_geometry", Message(exc.message.zh, exc.message.en)) from None
 
 
+class SerialisedChecker:
+    """The checker shared by the booth thread (full checks) and the hint worker (live hints).
+
+    TFLite interpreters must not run two inferences at once, so the two take turns.
+    """
+
+    def __init__(self, checker: Any) -> None:
+        self._checker = checker
+        self._lock = threading.Lock()
+        self.profile_name: str = checker.profile_name
+        self.analyser = getattr(checker, "analyser", None)
+
+    def check(self, image: Any) -> Any:
+        with self._lock:
+            return self._checker.check(image)
+
+    def live_hints(self, frame: Any) -> list[Message]:
+        with self._lock:
+            return self._checker.live_hints(frame)
+
+
+@dataclass
+class HintReader:
+    """Posing hints for one preview frame, as the frame worker expects: a list with one result."""
+
+    checker: Any  # ComplianceChecker
+
+    def read(self, frame: Any) -> list[tuple[Message, ...]]:
+        return [tuple(self.checker.live_hints(frame))]
+
+
 def prepare_data_dir(config: Config) -> Path:
     data = config.data_dir
     try:
@@ -79,6 +111,8 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     from kiosk.outbox import Outbox
     from kiosk.sealing import KeyFileError
     from kiosk.vision.checker import ComplianceChecker
+    from kiosk.vision.interpreter import ModelError
+    from kiosk.vision.profiles import ProfileError
     from kiosk.vision.qr import QrReader, QrScanWorker
 
     clock = clock or SystemClock()
@@ -98,7 +132,10 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     except KeyFileError as exc:
         hint = "make one with `kiosk keys centre-keygen --out DIR` and set upload.centre_public_key"
         raise CliError(f"upload.centre_public_key: {exc}; {hint}") from None
-    checker = ComplianceChecker(config.compliance.profile)
+    try:
+        checker = SerialisedChecker(ComplianceChecker(config.compliance.profile))
+    except (ProfileError, ModelError) as exc:
+        raise CliError(f"compliance.profile: {exc}") from None
 
     def readiness() -> Message | None:
         if not supervised.healthy:
@@ -127,6 +164,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
     runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
     runtime.scanner = QrScanWorker(QrReader(), runtime.on_code)
+    runtime.hinter = FrameWorker(HintReader(checker), runtime.on_hints, name="pose-hints")
     runtime.language = config.kiosk.language
     runtime.closers.extend([lights, records, outbox])
 

@@ -286,3 +286,21 @@ def test_unplaceable_head_is_a_head_geometry_failure(tmp_path):
     assert rig.booth.snapshot()["photo"] is not None  # the student sees the shot they are asked to retake
     rig.send(Touch("accept"))
     assert rig.sink.captures == []
+
+
+def test_live_hints_show_while_posing_only(tmp_path):
+    from kiosk.booth import Hints
+
+    rig = Rig(tmp_path)
+    closer = Message("请靠近一点", "Please come a little closer")
+    rig.send(Hints((closer,)))  # idle: not posing, ignored
+    assert rig.booth.snapshot()["hints"] == []
+    rig.send(CodeSeen("GOOD:3"))
+    rig.send(Touch("confirm"))
+    rig.send(Hints((closer,)))
+    assert rig.booth.snapshot()["hints"] == [{"zh": "请靠近一点", "en": "Please come a little closer"}]
+    rig.send(Hints(()))
+    assert rig.booth.snapshot()["hints"] == []
+    rig.send(Hints((closer,)))
+    rig.send(Touch("start"))
+    assert rig.booth.snapshot()["hints"] == []

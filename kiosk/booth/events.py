@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.vision.report import Message
+
 
 @dataclass(frozen=True)
 class CodeSeen:
@@ -31,4 +33,11 @@ class StaffCommand:
     command: str
 
 
-Event = CodeSeen | Touch | ButtonPressed | StaffCommand
+@dataclass(frozen=True)
+class Hints:
+    """Live posing hints from the preview (too small, off centre, tilted ...); empty when all is well."""
+
+    messages: tuple[Message, ...]
+
+
+Event = CodeSeen | Touch | ButtonPressed | StaffCommand | Hints

@@ -60,6 +60,7 @@ class BoothContext:
     accepted: bool = False
     notice: Message | None = None
     notice_until: float = 0.0
+    hints: tuple[Message, ...] = ()
     last_code: str | None = None
     last_code_at: float = -1e9
 
@@ -222,6 +223,7 @@ class Booth:
             "countdown": None,
             "verdict": None,
             "photo": None,
+            "hints": [h.to_dict() for h in ctx.hints] if self.state.name == "pose" else [],
         }
         if ctx.subject is not None:
             s = ctx.subject

@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from kiosk.booth import messages as msg
-from kiosk.booth.events import ButtonPressed, CodeSeen, Event, StaffCommand, Touch
+from kiosk.booth.events import ButtonPressed, CodeSeen, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import AcceptedCapture
 
@@ -137,7 +137,16 @@ class Pose(State):
     def timeout(self, booth: Booth) -> float | None:
         return booth.settings.booth.pose_timeout_s
 
+    def enter(self, booth: Booth) -> State | None:
+        booth.ctx.hints = ()
+        return None
+
     def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, Hints):
+            if event.messages != booth.ctx.hints:
+                booth.ctx.hints = event.messages
+                booth.publish()
+            return None
         if isinstance(event, ButtonPressed) or (isinstance(event, Touch) and event.action == "start"):
             return Countdown()
         return super().on_event(booth, event)

@@ -15,7 +15,6 @@ frame costs a dropped scan, never a stalled preview.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +22,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 import zxingcpp
+
+from kiosk.preview import FrameWorker
 
 log = logging.getLogger(__name__)
 
@@ -186,96 +187,8 @@ def _distinct(boxes: list[Box]) -> list[Box]:
     return kept
 
 
-@dataclass
-class ScanStats:
-    """What the worker did, for the staff page and tests."""
-
-    scanned: int = 0
-    dropped: int = 0
-    failed: int = 0  # the reader raised; logged, then the worker carried on
-
-
-class QrScanWorker:
-    """Scans preview frames on a background thread, one at a time, and calls ``on_text`` per text read.
-
-    ``offer`` never waits: while a frame is being scanned, further frames are dropped (``False``), so
-    the preview keeps its pace whatever the reader costs. ``on_text`` runs on the worker's thread and
-    is called for every read, so the same code on consecutive frames arrives again and again.
-    """
+class QrScanWorker(FrameWorker):
+    """Scans preview frames for QR codes off the preview's thread; ``on_text`` gets every text read."""
 
     def __init__(self, reader: FrameReader, on_text: Callable[[str], None], *, copy_frames: bool = True) -> None:
-        self._reader = reader
-        self._on_text = on_text
-        self._copy = copy_frames
-        self._cond = threading.Condition()
-        self._frame: np.ndarray | None = None
-        self._busy = False
-        self._closed = False
-        self._thread: threading.Thread | None = None
-        self.stats = ScanStats()
-
-    def start(self) -> None:
-        """Start the scanning thread; a second call does nothing. A closed worker stays closed."""
-        with self._cond:
-            if self._closed:
-                raise RuntimeError("QrScanWorker is closed; make a new one")
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="qr-scan", daemon=True)
-            self._thread.start()
-
-    def offer(self, frame: np.ndarray) -> bool:
-        """Hand ``frame`` over for scanning; ``False`` (frame dropped) when busy, closed or not started."""
-        with self._cond:
-            if self._busy or self._closed or self._thread is None:
-                self.stats.dropped += 1
-                return False
-            self._busy = True
-        frame = frame.copy() if self._copy else frame  # outside the lock: the worker may be waking up
-        with self._cond:
-            self._frame = frame
-            self._cond.notify()
-        return True
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread once the current scan ends. Safe to call twice."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-            thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def __enter__(self) -> QrScanWorker:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._frame is None and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                frame, self._frame = self._frame, None
-            try:
-                texts = self._reader.read(frame)
-            except Exception:
-                log.exception("QR reader failed on a frame")
-                texts = []
-                self.stats.failed += 1
-            self.stats.scanned += 1
-            for text in texts:
-                try:
-                    self._on_text(text)
-                except Exception:
-                    log.exception("QR text handler failed")
-            with self._cond:
-                self._busy = False
+        super().__init__(reader, on_text, copy_frames=copy_frames, name="qr-scan")

@@ -35,6 +35,7 @@ function render(s) {
     $("#id-level").textContent = s.subject.level;
   }
   $("#count").textContent = s.countdown ? String(s.countdown) : "";
+  $("#hints").replaceChildren(...(s.hints || []).map(bilingual));
 
   if (s.verdict) {
     $("#verdict-pass").hidden = !s.verdict.pass;
