@@ -7,6 +7,7 @@ freshly issued capture code, and when the student is asked to pose it shows the 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -145,11 +146,14 @@ class DemoDirector:
     keyring: Any
     portraits: Iterator[np.ndarray]
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    models_lock: Any = field(default_factory=contextlib.nullcontext)
 
     @classmethod
     def attach(cls, runtime: Any, config: Config, camera: Any, photos: Path | None) -> DemoDirector:
-        analyser = getattr(runtime.booth.checker, "analyser", None)
-        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos, analyser))
+        checker = runtime.booth.checker
+        analyser = getattr(checker, "analyser", None)
+        lock = getattr(checker, "lock", None) or contextlib.nullcontext()
+        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos, analyser), models_lock=lock)
         runtime.booth.add_state_listener(director.on_state)
         director.show_code()
         return director
@@ -180,4 +184,6 @@ class DemoDirector:
         if new == "idle":
             self.show_code()
         elif new == "pose" and old == "confirm":
-            self.camera.show([next(self.portraits)])
+            with self.models_lock:  # placing the portrait runs the face models the hints use too
+                scene = next(self.portraits)
+            self.camera.show([scene])

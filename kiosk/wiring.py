@@ -68,16 +68,16 @@ class SerialisedChecker:
 
     def __init__(self, checker: Any) -> None:
         self._checker = checker
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # also taken by anything else that runs the checker's models
         self.profile_name: str = checker.profile_name
         self.analyser = getattr(checker, "analyser", None)
 
     def check(self, image: Any) -> Any:
-        with self._lock:
+        with self.lock:
             return self._checker.check(image)
 
     def live_hints(self, frame: Any) -> list[Message]:
-        with self._lock:
+        with self.lock:
             return self._checker.live_hints(frame)
 
 

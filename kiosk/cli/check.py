@@ -1,0 +1,104 @@
+"""``kiosk check``: judge photo files against a compliance profile, as the booth would.
+
+Prints one line per photo (``--json``: one JSON object per line). Exit status 0 when every photo could
+be judged (whether or not it passed), 2 when a file cannot be read, with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from kiosk.cli.common import CliError
+
+_MAX_PIXELS = 80_000_000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check photos against the compliance rules")
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...)")
+    p.add_argument("--profile", default="chsi", help="policy profile (default: chsi)")
+    p.add_argument("--models", metavar="DIR", help="model folder (default: $KIOSK_MODELS_DIR or ./models)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=run)
+
+
+def read_photo(path: Path) -> np.ndarray:
+    """The photo as BGR; CliError with the reason when it is missing or not a readable image."""
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    if data.size == 0:
+        raise CliError(f"{path}: empty file")
+    header = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    if header is None:
+        raise CliError(f"{path}: not a readable image")
+    if header.size * 64 > _MAX_PIXELS:
+        raise CliError(f"{path}: image too large")
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise CliError(f"{path}: not a readable image")
+    return image
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """The TFLite runtime prints an INFO line from C++ when it creates the XNNPACK delegate; keep the
+    command's stderr for its own one-line errors by pointing fd 2 at /dev/null while models load."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.vision.checker import ComplianceChecker
+    from kiosk.vision.interpreter import ModelError
+    from kiosk.vision.profiles import ProfileError
+
+    try:
+        with _native_stderr_silenced():
+            checker = ComplianceChecker(args.profile, models_dir=args.models)
+    except (ProfileError, ModelError) as exc:
+        raise CliError(str(exc)) from exc
+    unreadable: list[str] = []
+    for name in args.photos:
+        try:
+            image = read_photo(Path(name))
+        except CliError as exc:
+            unreadable.append(str(exc))
+            continue
+        report = checker.check(image)
+        if args.json:
+            line = {"file": name, **report.to_dict()}
+            print(json.dumps(line, ensure_ascii=False, default=_plain), flush=True)
+        else:
+            failed = report.failures()
+            verdict = "PASS" if report.passed else "FAIL"
+            reasons = "; ".join(f"{c.id}: {c.message.en}" for c in failed[:3])
+            print(f"{name}: {verdict} ({report.ms:.0f} ms){' - ' + reasons if reasons else ''}", flush=True)
+    if unreadable:
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        raise CliError(f"{unreadable[0]}{more}")
+    return 0
+
+
+def _plain(obj: object) -> object:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)

@@ -1,0 +1,78 @@
+"""The checks: one module per check id, each a function of the shared FaceAnalysis and the profile.
+
+A check returns None when it cannot measure (no face, the region is outside the frame); the report
+then leaves it out rather than guessing. ``ORDER`` is the review-screen order of spec section 5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.vision.analysis import FaceAnalysis
+from kiosk.vision.checks import (
+    background,
+    clothing_not_blue,
+    exposure,
+    eyes_open,
+    gaze,
+    head_geometry,
+    head_pose,
+    illumination,
+    mouth_closed,
+    natural_colour,
+    red_eye,
+    sharpness,
+    shoulders_level,
+    single_face,
+)
+from kiosk.vision.profiles import Profile
+from kiosk.vision.report import CheckResult
+
+CheckFn = Callable[[FaceAnalysis, Profile], CheckResult | None]
+
+ORDER: tuple[str, ...] = (
+    "single_face",
+    "head_geometry",
+    "head_pose",
+    "head_covering",
+    "glasses",
+    "face_occlusion",
+    "eyes_open",
+    "gaze",
+    "mouth_closed",
+    "expression",
+    "eyebrows_visible",
+    "ears_visible",
+    "jewellery",
+    "clothing_not_blue",
+    "heavy_makeup",
+    "coloured_contacts",
+    "shoulders_level",
+    "hair_tied",
+    "background",
+    "illumination",
+    "exposure",
+    "sharpness",
+    "red_eye",
+    "natural_colour",
+)
+
+CHECKS: dict[str, CheckFn] = {
+    m.ID: m.run
+    for m in (
+        single_face,
+        head_geometry,
+        head_pose,
+        eyes_open,
+        gaze,
+        mouth_closed,
+        clothing_not_blue,
+        shoulders_level,
+        background,
+        illumination,
+        exposure,
+        sharpness,
+        red_eye,
+        natural_colour,
+    )
+}

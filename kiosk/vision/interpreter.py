@@ -1,0 +1,60 @@
+"""The one place that loads a ``.tflite`` file, so the runtime behind it can be swapped.
+
+``ai_edge_litert`` is the default; ``tflite_runtime`` (the older standalone wheel some Raspberry Pi OS
+images ship) has the same ``Interpreter`` API and is used when the former is missing. XNNPACK stays the
+default delegate: it is what makes these small float models fast on the Pi's Cortex-A cores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class ModelError(RuntimeError):
+    """A model file is missing or cannot be loaded; the message names the file."""
+
+
+def _interpreter_class() -> Any:
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # pragma: no cover - depends on the device image
+        try:
+            from tflite_runtime.interpreter import Interpreter
+        except ImportError as exc:
+            raise ModelError("no TFLite runtime: install ai-edge-litert (or tflite-runtime)") from exc
+    return Interpreter
+
+
+class TfliteModel:
+    """A loaded model with one image input; ``run`` returns every output, in the model's order."""
+
+    def __init__(self, path: str | Path, num_threads: int = 2) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelError(f"model file not found: {self.path}")
+        try:
+            self._it = _interpreter_class()(model_path=str(self.path), num_threads=max(1, int(num_threads)))
+            self._it.allocate_tensors()
+        except ValueError as exc:
+            raise ModelError(f"cannot load model {self.path}: {exc}") from exc
+        self._input = self._it.get_input_details()[0]
+        self._outputs = self._it.get_output_details()
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self._input["shape"])
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(width, height) of the image the model expects."""
+        _, h, w, _ = self.input_shape
+        return w, h
+
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """Run one inference on an NHWC float32 tensor shaped like the input; outputs are copies."""
+        self._it.set_tensor(self._input["index"], np.ascontiguousarray(tensor, dtype=self._input["dtype"]))
+        self._it.invoke()
+        return [self._it.get_tensor(d["index"]).copy() for d in self._outputs]

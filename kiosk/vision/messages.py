@@ -1,0 +1,59 @@
+"""The zh/en texts of photo-spec section 6, keyed by check id and reason; exactly as the spec words them."""
+
+from __future__ import annotations
+
+from kiosk.vision.report import Message
+
+M = Message
+
+MESSAGES: dict[str, dict[str, Message]] = {
+    "single_face": {
+        "none": M("未检测到人脸，请正对镜头", "No face found, please face the camera."),
+        "several": M("画面中只能有您一人", "Only you in the picture, please"),
+    },
+    "head_geometry": {
+        "too_far": M("请靠近一点", "Please come a little closer."),
+        "too_close": M("请后退一点", "Please move back a little."),
+        "move_left": M("请向左移一点", "Please move a little to your left"),
+        "move_right": M("请向右移一点", "Please move a little to your right"),
+        "head_cut_off": M("请坐低一点，头顶要留空", "Please sit a little lower"),
+    },
+    "head_pose": {
+        "yaw": M("请正对镜头，不要侧脸", "Please face the camera straight on."),
+        "pitch": M("请平视镜头，不要抬头或低头", "Please keep your chin level."),
+        "roll": M("请把头摆正，双眼保持水平", "Please hold your head straight"),
+    },
+    "gaze": {"gaze": M("请看向镜头", "Please look into the camera")},
+    "eyes_open": {"closed": M("请自然睁开双眼", "Please keep your eyes open")},
+    "mouth_closed": {"open": M("请自然闭上嘴唇，不要露齿", "Please close your lips, no teeth showing")},
+    "clothing_not_blue": {
+        "blue": M("请换一件非蓝色的上衣", "Please wear a top that isn't blue."),
+        "light": M("请穿浅色上衣", "Please wear a light-coloured top."),
+        "pattern": M("建议穿纯色上衣", "A plain top works best"),
+    },
+    "shoulders_level": {"tilted": M("请坐正，双肩放平", "Please sit up straight with level shoulders")},
+    "background": {
+        "shadow": M("背景有阴影，请向前站一步", "There is a shadow behind you, please step forward."),
+        "objects": M("背景中有其他人或物品", "Something or someone is in the background."),
+        "colour": M("背景颜色异常，请联系工作人员", "The background colour is off, please ask staff"),
+    },
+    "illumination": {
+        "uneven": M(
+            "脸部光线不均匀，请站到标记位置正中", "The light on your face is uneven, please stand on the centre mark"
+        )
+    },
+    "exposure": {
+        "dark": M("照片偏暗，请重拍", "The photo is too dark, let's retake it."),
+        "bright": M("照片过亮，请重拍", "The photo is too bright, let's retake it."),
+        "shine": M("面部有反光，请擦去油光后重拍", "Your face looks shiny, please blot it and retake"),
+    },
+    "sharpness": {"blurred": M("照片不清晰，请保持不动后重拍", "The photo is blurred, please hold still and retake")},
+    "red_eye": {"red": M("出现红眼，请重拍", "Red eye detected, let's retake")},
+    "natural_colour": {"cast": M("照片颜色异常，请联系工作人员", "The colours look wrong, please ask staff")},
+}
+
+OK = Message("", "")
+
+
+def message(check_id: str, reason: str) -> Message:
+    return MESSAGES[check_id][reason]
