@@ -114,8 +114,9 @@ def test_mesh_and_irises_land_on_the_face(checker: ComplianceChecker) -> None:
 
 def test_solver_places_the_face_at_the_targets() -> None:
     sol = solve(400, 1200, 2028, 900, 4056, 3040)
-    assert sol.problem is None and sol.scale == pytest.approx(0.6)
-    assert sol.output(2028, 1200) == pytest.approx((240, 250))
+    # The crop is snapped to whole source pixels, so the targets hold to within a pixel.
+    assert sol.problem is None and sol.scale == pytest.approx(0.6, rel=2e-3)
+    assert sol.output(2028, 1200) == pytest.approx((240, 250), abs=1.0)
     x0, y0, w, h = sol.rect
     assert x0 >= 0 and y0 >= 0 and x0 + w <= 4056 and y0 + h <= 3040 and w / h == pytest.approx(0.75)
 

@@ -9,7 +9,6 @@ status 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -122,12 +121,10 @@ def _measure(image: np.ndarray, args: argparse.Namespace, profile_name: str) -> 
 
     if args.geometry:
         return parse_geometry(args.geometry)
+    from kiosk.vision.checker import ComplianceChecker
+
     try:
-        compliance = importlib.import_module("kiosk.vision.compliance")
-    except ImportError:
-        raise CliError(f"face analysis is not available here; give --geometry {_GEOMETRY_HELP}") from None
-    try:
-        geometry = compliance.ComplianceChecker(profile_name).check(image).geometry
+        geometry = ComplianceChecker(profile_name).check(image).geometry
     except Exception as exc:  # the analysis is a black box here: any failure becomes one line
         raise CliError(f"{args.photo}: face analysis failed: {exc}") from None
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +36,9 @@ def default_models_dir() -> Path:
 
 
 def geometry_rules(p: Profile, max_scale: float | None = None) -> GeometryRules:
-    t = p.get("geometry.targets")
-    return GeometryRules(
-        crown_px=tuple(p.get("geometry.crown_px")),  # type: ignore[arg-type]
-        eye_line_px=tuple(p.get("geometry.eye_line_px")),  # type: ignore[arg-type]
-        face_width_px=tuple(p.get("geometry.face_width_px")),  # type: ignore[arg-type]
-        target_face_width=float(t["face_width"]),
-        target_eye_line=float(t["eye_line"]),
-        max_scale=float(p.get("geometry.max_scale") if max_scale is None else max_scale),
-    )
+    """The profile's placement rules; ``max_scale`` overrides the no-upscaling limit (preview frames)."""
+    rules = GeometryRules.from_profile(p)
+    return rules if max_scale is None else replace(rules, max_scale=max_scale)
 
 
 class ComplianceChecker:

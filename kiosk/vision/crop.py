@@ -1,36 +1,26 @@
-"""The 480x640 placement solver of photo-spec section 1.5.
+"""The 480x640 placement as the checks read it: a view of the one spec 1.5 solver in ``kiosk.output``.
 
-Given the face measured on the source still (face width ``f`` between mesh points 234 and 454, eye line
-``e`` and pupil midpoint ``mx``, crown ``c``), find the scale ``s`` (output px per source px) and offsets
-so that the output has face width 180-300, eye line 200-300, crown 50-110, the face centred, without
-upscaling and without the crop leaving the source. Preference: face width 240, eye line 250, crown 80.
-When no placement exists, say which way the person should move (the person's own left/right: a face
-near the image left is on the person's right, so they must move to their left).
+The check and the saved photo must agree, so both use ``kiosk.output.geometry.solve``: a still whose
+head the check accepts is one the registration photo can be cut from, and the direction a failure asks
+for (closer, back, left, right, lower) is the solver's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from kiosk.output.geometry import GeometryError, GeometryRules, HeadMeasure
+from kiosk.output.geometry import solve as solve_placement
 
 OUT_W, OUT_H = 480, 640
 
-
-@dataclass(frozen=True)
-class GeometryRules:
-    crown_px: tuple[float, float] = (50, 110)
-    eye_line_px: tuple[float, float] = (200, 300)
-    face_width_px: tuple[float, float] = (180, 300)
-    target_face_width: float = 240
-    target_eye_line: float = 250
-    max_scale: float = 1.0
+__all__ = ["OUT_H", "OUT_W", "CropSolution", "GeometryRules", "solve"]
 
 
 @dataclass(frozen=True)
 class CropSolution:
-    """``problem`` is None when a placement exists; otherwise one of too_far, too_close, move_left,
-    move_right, head_cut_off (and the other fields describe the closest attempt, or are None)."""
+    """``problem`` is None when a placement exists; otherwise the solver's reason (too_far, too_close,
+    move_left, move_right, head_cut_off, proportions, source_too_small)."""
 
     problem: str | None
     scale: float | None = None
@@ -58,40 +48,13 @@ def solve(
     crown_y: float,
     source_w: int,
     source_h: int,
-    rules: GeometryRules = GeometryRules(),
+    rules: GeometryRules | None = None,
 ) -> CropSolution:
-    f, e, mx, c = face_width, eye_y, eye_mid_x, crown_y
-    eye_to_crown = e - c
-    if f <= 1 or eye_to_crown <= 1:
-        return CropSolution("too_far")
-    (fw_lo, fw_hi), (ey_lo, ey_hi), (cr_lo, cr_hi) = rules.face_width_px, rules.eye_line_px, rules.crown_px
-    # Eye-to-crown distance in the output must fit between the two bands.
-    ec_lo, ec_hi = ey_lo - cr_hi, ey_hi - cr_lo
-    lo = max(fw_lo / f, ec_lo / eye_to_crown)
-    hi = min(fw_hi / f, ec_hi / eye_to_crown)
-    if lo > hi or lo > rules.max_scale:
-        # Needing more than the allowed scale means the face is too small in the source.
-        return CropSolution("too_far" if lo > rules.max_scale or fw_lo / f > hi else "too_close")
-    hi = min(hi, rules.max_scale)
-    s_pref = float(np.clip(rules.target_face_width / f, lo, hi))
-    candidates = sorted(np.unique(np.concatenate([np.linspace(lo, hi, 121), [s_pref]])), key=lambda s: abs(s - s_pref))
-    first_problem = None
-    for s in candidates:
-        ty_lo = max(ey_lo - s * e, cr_lo - s * c)
-        ty_hi = min(ey_hi - s * e, cr_hi - s * c)
-        # Inside the source: y0 = -ty/s >= 0 and y0 + 640/s <= H.
-        frame_lo, frame_hi = OUT_H - s * source_h, 0.0
-        tx = OUT_W / 2 - s * mx
-        problem = None
-        if tx > 0:  # crop would start left of the source: face too near the image left
-            problem = "move_left"
-        elif -tx / s + OUT_W / s > source_w:
-            problem = "move_right"
-        elif max(ty_lo, frame_lo) > min(ty_hi, frame_hi):
-            problem = "head_cut_off" if ty_lo > frame_hi else "too_close"
-        if problem is None:
-            lo_t, hi_t = max(ty_lo, frame_lo), min(ty_hi, frame_hi)
-            ty = float(np.clip(rules.target_eye_line - s * e, lo_t, hi_t))
-            return CropSolution(None, float(s), float(tx), ty)
-        first_problem = first_problem or problem
-    return CropSolution(first_problem)
+    rules = rules or GeometryRules()
+    head = HeadMeasure(crown_y=crown_y, eye_x=eye_mid_x, eye_y=eye_y, face_width=face_width)
+    try:
+        placed = solve_placement(head, source_w, source_h, rules)
+    except GeometryError as exc:
+        return CropSolution(exc.reason)
+    s = placed.scale
+    return CropSolution(None, s, -placed.x0 * s, -placed.y0 * s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.output.geometry import MESSAGES as GEOMETRY_MESSAGES
 from kiosk.vision.report import Message
 
 M = Message
@@ -11,13 +12,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
         "none": M("未检测到人脸，请正对镜头", "No face found, please face the camera."),
         "several": M("画面中只能有您一人", "Only you in the picture, please"),
     },
-    "head_geometry": {
-        "too_far": M("请靠近一点", "Please come a little closer."),
-        "too_close": M("请后退一点", "Please move back a little."),
-        "move_left": M("请向左移一点", "Please move a little to your left"),
-        "move_right": M("请向右移一点", "Please move a little to your right"),
-        "head_cut_off": M("请坐低一点，头顶要留空", "Please sit a little lower"),
-    },
+    "head_geometry": dict(GEOMETRY_MESSAGES),
     "head_pose": {
         "yaw": M("请正对镜头，不要侧脸", "Please face the camera straight on."),
         "pitch": M("请平视镜头，不要抬头或低头", "Please keep your chin level."),
