@@ -19,7 +19,6 @@ from kiosk.config import load_config
 from kiosk.demo import demo_config
 
 CHROMIUM = Path("/usr/bin/chromium")
-PORTRAIT = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,11 +28,13 @@ pytestmark = [
 
 @pytest.fixture
 def booth(tmp_path, faces_dir):
+    from kiosk.vision.checker import ComplianceChecker
     from kiosk.wiring import start_booth
+    from tests.scenes import compliant_still
 
     photos = tmp_path / "photos"
     photos.mkdir()
-    (photos / PORTRAIT).symlink_to(faces_dir / PORTRAIT)
+    cv2.imwrite(str(photos / "student.png"), compliant_still(ComplianceChecker("chsi").analyser, faces_dir))
     config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
     config = replace(config, web=replace(config.web, port=0))
     running = start_booth(config, demo=True, demo_photos=photos)
