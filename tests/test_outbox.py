@@ -9,28 +9,15 @@ import random
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, drop_basic_handlers, fake_jpeg, make_capture, make_outbox, write_keys
+from test_upload_helpers import Keys, fake_jpeg, make_capture, make_outbox
 
 from kiosk.cli import main
 from kiosk.files import atomic_write
 from kiosk.outbox import Backoff, Outbox, OutboxError
 from kiosk.sealing import open_envelope, seal_capture, sha256_hex
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return write_keys(tmp_path / "keys")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_logging() -> Iterator[None]:
-    drop_basic_handlers()
-    yield
-    drop_basic_handlers()
 
 
 class Clock:

@@ -7,35 +7,20 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from test_upload_helpers import (
     Keys,
-    drop_basic_handlers,
     free_port,
     make_capture,
     python_env,
     running_receiver,
-    write_keys,
 )
 
 from kiosk.cli import main
 from kiosk.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return write_keys(tmp_path / "keys")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_logging() -> Iterator[None]:
-    drop_basic_handlers()
-    yield
-    drop_basic_handlers()
 
 
 def _put(base: str, capture_id: str, body: bytes, token: str | None = "tok", **extra: str) -> requests.Response:

@@ -6,12 +6,11 @@ import io
 import json
 import stat
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from test_upload_helpers import Keys, drop_basic_handlers, fake_jpeg, make_capture, write_keys
+from test_upload_helpers import Keys, fake_jpeg, make_capture
 
 from kiosk.cli import main
 from kiosk.sealing import (
@@ -27,18 +26,6 @@ from kiosk.sealing import (
     parse_header,
     seal_capture,
 )
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return write_keys(tmp_path / "keys")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_logging() -> Iterator[None]:
-    drop_basic_handlers()
-    yield
-    drop_basic_handlers()
 
 
 def test_round_trip_keeps_everything(keys: Keys) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import logging
 import os
 import random
 import socket
@@ -185,18 +184,6 @@ def scripted_server(script: Script, tls: ssl.SSLContext | None = None) -> Iterat
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-def drop_basic_handlers() -> None:
-    """Remove the handler ``kiosk.cli.main``'s basicConfig put on the root logger.
-
-    It writes to the stderr pytest captured for the test that first called main(); later tests would
-    log into that closed stream. pytest's own handlers are subclasses and are left alone.
-    """
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if type(handler) is logging.StreamHandler:
-            root.removeHandler(handler)
 
 
 def python_env() -> dict[str, str]:

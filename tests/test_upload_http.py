@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,14 +12,12 @@ import pytest
 from test_upload_helpers import (
     Keys,
     Script,
-    drop_basic_handlers,
     free_port,
     make_capture,
     make_outbox,
     running_receiver,
     scripted_server,
     self_signed_tls,
-    write_keys,
 )
 
 from kiosk.cli import main
@@ -31,19 +28,6 @@ from kiosk.upload import Action, TargetError, make_target
 from kiosk.upload.http import HttpTarget
 from kiosk.upload.loop import Uploader, UploaderBusy, uploader_lock
 from kiosk.upload.outcome import UploadItem, parse_retry_after
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return write_keys(tmp_path / "keys")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_logging() -> Iterator[None]:
-    drop_basic_handlers()
-    yield
-    drop_basic_handlers()
-
 
 SLOW_VS_FAST = Backoff(min_s=1, max_s=2, slow_s=1000)
 
