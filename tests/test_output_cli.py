@@ -53,7 +53,7 @@ def test_crop_unreadable_input_is_one_line_exit_2(tmp_path: Path, capsys) -> Non
     bad.write_bytes(b"hello")
     assert main(["crop", str(bad), "-o", str(tmp_path / "o.jpg"), "--geometry", "1,2,3,4"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "not a readable image" in err
+    assert err.count("\n") == 0 and "not an image this tool can read" in err
     assert main(["crop", str(tmp_path / "missing.jpg"), "-o", str(tmp_path / "o.jpg")]) == 2
 
 

@@ -14,11 +14,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-import cv2
-import numpy as np
 import segno
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args
+from kiosk.cli.common import CliError, add_config_options, config_from_args, read_image
 from kiosk.codes import (
     NO_CODE_FOUND,
     NOT_A_CAPTURE_CODE,
@@ -145,23 +143,12 @@ def cmd_read(args: argparse.Namespace) -> int:
     qr = QrReader()
     all_ok = True
     for path in args.images:
-        texts = qr.read(_load_image(path))
+        texts = qr.read(read_image(path))
         result = check_texts(reader, texts, time.time())
         all_ok = all_ok and result.get("ok", False)
         line = {"file": str(path), **result}
         print(json.dumps(line, ensure_ascii=False) if args.json else _readable(line))
     return 0 if all_ok else 1
-
-
-def _load_image(path: Path) -> np.ndarray:
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise CliError(f"{path}: not an image this tool can read")
-    return image
 
 
 def check_texts(reader: CodeReader, texts: list[str], now: float) -> dict[str, object]:

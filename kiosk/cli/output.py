@@ -13,10 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from kiosk.cli.common import CliError
+from kiosk.cli.common import CliError, read_image
 
 _GEOMETRY_HELP = "CROWN_Y,EYE_X,EYE_Y,FACE_WIDTH[,CHIN_Y]"
 
@@ -92,18 +91,6 @@ def _sheet(args: argparse.Namespace) -> int:
             raise CliError(f"printing on {args.printer}: {exc}") from None
         print(f"sent to {args.printer}: {job}")
     return 0
-
-
-def read_image(path: str) -> np.ndarray:
-    """The photo as BGR, or a one-line CliError when it is missing or not an image."""
-    try:
-        raw = np.fromfile(path, dtype=np.uint8)
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}") from None
-    image = cv2.imdecode(raw, cv2.IMREAD_COLOR) if raw.size else None
-    if image is None:
-        raise CliError(f"{path}: not a readable image")
-    return image
 
 
 def _profile(name: str) -> Any:
