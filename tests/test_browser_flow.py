@@ -101,8 +101,9 @@ def test_student_goes_from_code_to_stored_photo(booth, page, tmp_path):
     envelopes = [p for p in data_dir.rglob(f"{capture_id}.xce")]
     assert envelopes, "no sealed envelope on disk"
     raw = envelopes[0].read_bytes()
-    assert b"\xff\xd8" not in raw[:4096] and "张".encode() not in raw
     opened = open_envelope(raw, load_private_key(Path(config.upload.centre_public_key).with_name("centre.key")))
+    assert b"JFIF" not in raw and opened.photo_jpeg[:256] not in raw  # no readable photo on disk
+    assert "张".encode() not in raw and b"DEMO00001" not in raw  # no identity on disk
     assert opened.meta["subject"]["uid"] == "DEMO00001"
     assert opened.meta["report"]["pass"] is True
     img = cv2.imdecode(np.frombuffer(opened.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
