@@ -116,7 +116,6 @@ class BoothSection:
     review_timeout_s: float = field(default=45, metadata=_range(5, 600))
     done_timeout_s: float = field(default=6, metadata=_range(1, 120))
     notice_s: float = field(default=4, metadata=_range(1, 60))
-    capture_timeout_s: float = field(default=15, metadata=_range(1, 120))
 
 
 @dataclass(frozen=True)
@@ -162,6 +161,21 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class StaffSection:
+    """The staff console: its own server, so it can listen on the campus network while the student
+    page stays on 127.0.0.1."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = field(default=8081, metadata=_range(1, 65535))
+    threads: int = field(default=4, metadata=_range(2, 32))
+    session_minutes: float = field(default=30.0, metadata=_range(1, 1440))
+    max_login_attempts: int = field(default=5, metadata=_range(1, 100))
+    lockout_minutes: float = field(default=15.0, metadata=_range(1, 1440))
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection = KioskSection()
     camera: CameraSection = CameraSection()
@@ -172,6 +186,7 @@ class Config:
     compliance: ComplianceSection = ComplianceSection()
     upload: UploadSection = UploadSection()
     web: WebSection = WebSection()
+    staff: StaffSection = StaffSection()
 
     @property
     def data_dir(self) -> Path:

@@ -591,6 +591,29 @@ class Outbox:
             )
         log.info("capture %s set to retry now", capture_id)
 
+    def void(self, capture_id: str, reason: str) -> str:
+        """Withdraw a capture that staff voided, so that it is never sent; say where it stood.
+
+        A capture still waiting (``pending`` or ``quarantined``) is settled at once: its row becomes
+        ``done`` with ``reason`` "voided: ...", so the uploader never claims it, ``retry`` refuses it,
+        and its sealed file goes with the usual retention. Returns ``"withdrawn"`` then. A capture
+        already ``done`` or ``uploading`` has reached (or is reaching) the centre and is left alone:
+        ``"already_sent"``, and the centre must be told by other means. ``"not_queued"`` when the queue
+        never held it. One transaction, so an uploader claiming at the same moment cannot race it.
+        """
+        now = self._clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE envelopes SET state = 'done', done_at = ?, updated_at = ?, reason = ?"
+                " WHERE capture_id = ? AND state IN ('pending', 'quarantined')",
+                (now, now, f"voided: {reason}", capture_id),
+            )
+            if cur.rowcount:
+                log.info("capture %s withdrawn from the queue: voided by staff", capture_id)
+                return "withdrawn"
+            row = db.execute("SELECT state FROM envelopes WHERE capture_id = ?", (capture_id,)).fetchone()
+        return "not_queued" if row is None else "already_sent"
+
     def _file_digest(self, capture_id: str) -> tuple[str, int]:
         data = self.path_for(capture_id).read_bytes()
         return sha256_hex(data), len(data)

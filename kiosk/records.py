@@ -55,6 +55,38 @@ MIGRATIONS = [
     );
     CREATE INDEX events_kind_at ON events(kind, at);
     """,
+    # The staff console: imported batch schedules (local day and HH:MM times), captures voided by staff,
+    # and the audit log of every staff action.
+    """
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        starts TEXT NOT NULL,
+        ends TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        expected INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX batches_day ON batches(day, starts);
+    CREATE TABLE voided_captures (
+        capture_id TEXT PRIMARY KEY REFERENCES captures(id),
+        voided_at TEXT NOT NULL,
+        voided_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        queue_outcome TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        remote TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log(at);
+    """,
 ]
 
 

@@ -137,11 +137,16 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     except (ProfileError, ModelError) as exc:
         raise CliError(f"compliance.profile: {exc}") from None
 
+    disk_low = [False]
+
     def readiness() -> Message | None:
         if not supervised.healthy:
             return Message("相机暂时不可用，请稍候", "The camera is not ready, please wait a moment")
-        if not outbox.free_ok():
-            records.record_event("disk_low", {})
+        low = not outbox.free_ok()
+        if low != disk_low[0]:  # an event when the disk crosses the watermark, not on every poll
+            disk_low[0] = low
+            records.record_event("disk_low" if low else "disk_ok", {})
+        if low:
             return Message(
                 "存储空间不足，本机暂停采集，请联系工作人员",
                 "Storage is nearly full; please ask staff before continuing",
@@ -189,11 +194,59 @@ class BoothServer:
     runtime: Runtime
     server: Any
     url: str
+    staff: StaffServer | None = None  # the staff console's own server, already serving
+
+    @property
+    def staff_url(self) -> str | None:
+        return self.staff.url if self.staff else None
 
     def close(self) -> None:
+        if self.staff is not None:
+            self.staff.close()
         self.server.close()
         self.server.task_dispatcher.shutdown(timeout=2)
         self.runtime.stop()
+
+
+@dataclass
+class StaffServer:
+    """The staff console on its own waitress server, serving on its own thread until closed.
+
+    Separate from the student page so it may listen on the campus network while the student page stays
+    on 127.0.0.1; its app serves only /staff, /metrics, /healthz and /readyz.
+    """
+
+    server: Any
+    url: str
+    stop: threading.Event
+    thread: threading.Thread
+
+    @classmethod
+    def start(cls, config: Config, runtime: Runtime) -> StaffServer:
+        from waitress import create_server
+
+        from kiosk.receiver import serve_until
+        from kiosk.staff import StaffConsole
+        from kiosk.web import create_staff_app
+
+        console = StaffConsole.build(runtime, config)
+        runtime.closers.append(console)
+        staff = config.staff
+        try:
+            server = create_server(create_staff_app(console), host=staff.host, port=staff.port, threads=staff.threads)
+        except OSError as exc:
+            raise CliError(
+                f"staff console: cannot listen on {staff.host}:{staff.port}: {exc.strerror or exc}"
+            ) from None
+        stop = threading.Event()
+        # serve_until closes the sockets on the serving thread: closing them from here would race its loop.
+        thread = threading.Thread(target=serve_until, args=(server, stop), name="staff-web", daemon=True)
+        thread.start()
+        return cls(server, f"http://{staff.host}:{server.effective_port}/staff/", stop, thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
 
 
 def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = None) -> BoothServer:
@@ -222,8 +275,16 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
     except OSError as exc:
         runtime.stop()
         raise CliError(f"cannot listen on {config.web.host}:{config.web.port}: {exc.strerror or exc}") from None
+    staff = None
+    if config.staff.enabled:
+        try:
+            staff = StaffServer.start(config, runtime)
+        except CliError:
+            server.close()
+            runtime.stop()
+            raise
     runtime.start()
-    return BoothServer(runtime, server, f"http://{config.web.host}:{server.effective_port}/")
+    return BoothServer(runtime, server, f"http://{config.web.host}:{server.effective_port}/", staff)
 
 
 def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:
@@ -233,6 +294,8 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     notifier = Notifier.from_env()
     watchdog = Watchdog(notifier, alive=lambda: runtime.last_step_age() < 10.0)
     print(f"kiosk: the booth is running at {booth.url}  (data: {config.data_dir})", flush=True)
+    if booth.staff_url:
+        print(f"kiosk: the staff console is at {booth.staff_url}  (set a password with `kiosk passwd`)", flush=True)
     if demo:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
 

@@ -36,7 +36,7 @@ def booth(tmp_path, faces_dir):
     photos.mkdir()
     cv2.imwrite(str(photos / "student.png"), compliant_still(ComplianceChecker("chsi").analyser, faces_dir))
     config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
-    config = replace(config, web=replace(config.web, port=0))
+    config = replace(config, web=replace(config.web, port=0), staff=replace(config.staff, port=0))
     running = start_booth(config, demo=True, demo_photos=photos)
     thread = threading.Thread(target=running.server.run, daemon=True)
     thread.start()

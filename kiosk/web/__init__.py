@@ -1,4 +1,5 @@
-"""The booth's web side: a Flask app factory; the student page lives in the ``student`` blueprint.
+"""The booth's web side: Flask app factories for the student page (``student`` blueprint, 127.0.0.1)
+and the staff console (``staff`` blueprint, /metrics and the probes, on its own server).
 
 No traceback ever reaches a page: unexpected errors are logged and answered with a short friendly
 message (JSON for the API, a plain page otherwise).
@@ -40,16 +41,60 @@ def create_app(runtime: Any, max_streams: int = 2) -> Flask:
     app.config["SSE_LIMIT"] = StreamLimiter(max_streams + 2)
     app.register_blueprint(student_bp)
 
+    install_friendly_errors(app)
+    return app
+
+
+def install_friendly_errors(app: Flask) -> None:
+    """No traceback on any page: log the error, answer with a short message (JSON for API calls)."""
+
     @app.errorhandler(Exception)
     def _friendly(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException) and (exc.code or 500) < 400:
+            return exc  # a redirect (e.g. /staff -> /staff/) is not an error
         if isinstance(exc, HTTPException):
             code = exc.code or 500
         else:
             log.exception("unhandled error on %s", request.path)
             code = 500
         body = {"error": {"zh": "出了点问题，请稍后再试", "en": "Something went wrong, please try again"}}
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        if "/api/" in request.path or request.accept_mimetypes.best == "application/json":
             return jsonify(body), code
         return f"<!doctype html><meta charset=utf-8><p>{body['error']['zh']} / {body['error']['en']}</p>", code
 
+
+def create_staff_app(console: Any) -> Flask:
+    """The staff console's app (``console``: a ``kiosk.staff.StaffConsole``), for its own server.
+
+    It serves only the staff pages under /staff, /metrics, /healthz and /readyz: never the student page,
+    the live view or a photo, so it may listen on the campus network.
+    """
+    from flask import Response
+
+    from kiosk.metrics import build_registry, exposition
+    from kiosk.web import staff, student
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        RUNTIME=console.runtime,
+        STAFF=console,
+        SECRET_KEY=console.secret_key,
+        SESSION_COOKIE_NAME="kiosk_staff",
+        SESSION_COOKIE_PATH="/staff",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=console.secure_cookies,
+        MAX_CONTENT_LENGTH=staff.MAX_UPLOAD_BYTES,
+    )
+    app.register_blueprint(staff.bp)
+    app.add_url_rule("/healthz", view_func=student.healthz)
+    app.add_url_rule("/readyz", view_func=student.readyz)
+    registry = build_registry(console)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        body, content_type = exposition(registry)
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+    install_friendly_errors(app)
     return app

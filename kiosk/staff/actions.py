@@ -1,0 +1,83 @@
+"""What staff can do to the booth, each step written to the audit log with who, when and what.
+
+The web console and the command line both go through here, so an action is audited the same way
+whichever way it was taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.booth import StaffCommand
+from kiosk.clock import Clock
+from kiosk.staff.audit import AuditLog
+from kiosk.staff.schedule import ImportResult, ScheduleError, read_schedule, save_batches
+from kiosk.staff.store import StaffStore
+from kiosk.staff.voids import VoidResult, void_capture
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and from where (an address, or "cli")."""
+
+    user: str
+    remote: str = ""
+
+
+class StaffActions:
+    def __init__(self, runtime: Any, store: StaffStore, audit: AuditLog, clock: Clock) -> None:
+        self.runtime = runtime
+        self.store = store
+        self.audit = audit
+        self.clock = clock
+
+    @property
+    def outbox(self) -> Any:
+        return (getattr(self.runtime, "extras", {}) or {}).get("outbox")
+
+    def pause(self, actor: Actor) -> None:
+        self.runtime.booth.post(StaffCommand("pause"))
+        self.audit.record(actor.user, "pause", "booth", remote=actor.remote)
+
+    def resume(self, actor: Actor) -> None:
+        self.runtime.booth.post(StaffCommand("resume"))
+        self.audit.record(actor.user, "resume", "booth", remote=actor.remote)
+
+    def void(self, actor: Actor, capture_id: str, reason: str) -> VoidResult:
+        result = void_capture(self.store, self.outbox, capture_id, reason, actor.user, self.clock.wall())
+        self.audit.record(
+            actor.user, "void", capture_id, {"reason": " ".join(reason.split()), "queue": result.queue}, actor.remote
+        )
+        return result
+
+    def retry(self, actor: Actor, capture_id: str | None) -> list[str]:
+        """Send one quarantined upload again (or all of them with ``capture_id=None``)."""
+        outbox = self.outbox
+        if outbox is None:
+            return []
+        if capture_id is None:
+            sent = outbox.retry_all_quarantined()
+        else:
+            outbox.retry(capture_id)  # OutboxError when it cannot be retried
+            sent = [capture_id]
+        self.audit.record(actor.user, "retry", capture_id or "all quarantined", {"retried": sent}, actor.remote)
+        return sent
+
+    def import_schedule(self, actor: Actor, data: bytes, filename: str) -> ImportResult:
+        try:
+            batches = read_schedule(data, filename)
+        except ScheduleError as exc:
+            self.audit.record(
+                actor.user, "schedule_import_failed", filename, {"problems": exc.problems[:5]}, actor.remote
+            )
+            raise
+        result = save_batches(self.store, batches, filename, self.clock.wall())
+        self.audit.record(
+            actor.user,
+            "schedule_import",
+            filename,
+            {"batches": result.batches, "days": result.days, "replaced": result.replaced},
+            actor.remote,
+        )
+        return result

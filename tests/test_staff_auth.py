@@ -1,0 +1,263 @@
+"""Staff sign-in: password file, lockout, CSRF, session expiry, and no data for anyone signed out."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from kiosk.staff.auth import LoginGuard, PasswordError, PasswordFile, SessionPolicy
+from tests.test_staff_helpers import PASSWORD, csrf_from, login, make_rig, page_token
+
+GET_PAGES = [
+    "/staff/",
+    "/staff/dashboard",
+    "/staff/batches",
+    "/staff/statistics",
+    "/staff/statistics?day=2026-06-01",
+    "/staff/captures",
+    "/staff/uploads",
+    "/staff/audit",
+]
+DATA_ENDPOINTS = ["/staff/api/live", "/staff/statistics.csv"]
+ACTIONS = [
+    "/staff/actions/pause",
+    "/staff/actions/resume",
+    "/staff/actions/void",
+    "/staff/actions/retry",
+    "/staff/batches/import",
+    "/staff/logout",
+]
+
+
+@pytest.fixture
+def rig(tmp_path):
+    rig = make_rig(tmp_path, session_minutes=30, max_login_attempts=3, lockout_minutes=10)
+    rig.console.passwords.set("staff", PASSWORD)
+    yield rig
+    rig.console.close()
+    rig.runtime.close()
+
+
+def test_password_file_is_private_and_hashed(tmp_path):
+    passwords = PasswordFile(tmp_path / "staff-passwords")
+    passwords.set("staff", "s3cret-enough")
+    passwords.set("lead", "another-one!")
+    text = passwords.path.read_text()
+    assert stat.S_IMODE(passwords.path.stat().st_mode) == 0o600
+    assert "s3cret-enough" not in text and text.count("scrypt:") == 2
+    assert passwords.users() == ["lead", "staff"]
+    assert passwords.verify("staff", "s3cret-enough")
+    assert not passwords.verify("staff", "s3cret-enougH")
+    assert not passwords.verify("nobody", "s3cret-enough")
+    before = passwords.fingerprint("staff")
+    passwords.set("staff", "a new password")
+    assert passwords.fingerprint("staff") != before
+    assert passwords.fingerprint("lead") is not None and passwords.fingerprint("nobody") is None
+
+
+@pytest.mark.parametrize(("user", "password"), [("staff", "short"), ("bad user", "long enough"), ("", "long enough")])
+def test_password_file_refuses_weak_or_odd_input(tmp_path, user, password):
+    with pytest.raises(PasswordError):
+        PasswordFile(tmp_path / "p").set(user, password)
+
+
+def test_guard_locks_after_max_attempts_and_unlocks_later():
+    guard = LoginGuard(max_attempts=3, lockout_s=600)
+    keys = ["user:staff", "addr:10.0.0.5"]
+    assert not guard.failed(keys, 0)
+    assert not guard.failed(keys, 10)
+    assert guard.locked_for(keys, 11) == 0
+    assert guard.failed(keys, 20)  # the third failure locks
+    assert guard.locked_for(keys, 21) == pytest.approx(599)
+    assert guard.locked_for(["addr:10.0.0.6"], 21) == 0  # another address, another user: not locked
+    assert guard.locked_for(keys, 621) == 0
+    # old failures age out of the window
+    guard.failed(keys, 1000)
+    guard.failed(keys, 1700)
+    assert not guard.failed(keys, 1701)
+
+
+def test_session_policy_expires_after_idle_time():
+    passwords_path_free = {"user": "staff"}
+    policy = SessionPolicy(idle_s=60)
+
+    class Passwords:
+        def fingerprint(self, user):
+            return "fp"
+
+    session: dict = dict(passwords_path_free)
+    policy.begin(session, "staff", "fp", now=1000)
+    assert policy.check(session, 1059, Passwords()).user == "staff"
+    policy.touch(session, 1059)
+    assert policy.check(session, 1118, Passwords()).user == "staff"
+    assert policy.check(session, 1120, Passwords()).reason == "expired"
+    assert policy.check({}, 1000, Passwords()).reason == "none"
+
+
+def test_sign_in_and_out(rig):
+    client = rig.client
+    page = client.get("/staff/login")
+    assert page.status_code == 200 and "工作人员登录" in page.get_data(as_text=True)
+    resp = login(client)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/dashboard")
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff" in cookie
+    assert "Secure" not in cookie
+    dash = client.get("/staff/dashboard")
+    assert dash.status_code == 200 and "live-initial" in dash.get_data(as_text=True)
+    token = csrf_from(dash.get_data(as_text=True))
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/staff/dashboard").status_code == 302
+    actions = [(e.who, e.action) for e in rig.console.audit.entries()]
+    assert ("staff", "login") in actions and ("staff", "logout") in actions
+
+
+def test_secure_cookies_when_configured(tmp_path):
+    rig = make_rig(tmp_path, secure_cookies=True)
+    rig.console.passwords.set("staff", PASSWORD)
+    assert "Secure" in login(rig.client).headers["Set-Cookie"]
+    rig.console.close()
+    rig.runtime.close()
+
+
+def test_wrong_password_then_lockout_even_for_the_right_one(rig):
+    client = rig.client
+    assert login(client, password="wrong password").status_code == 401
+    assert login(client, password="wrong again!").status_code == 401
+    third = login(client, password="still wrong")
+    assert third.status_code == 429 and "Too many failed sign-ins" in third.get_data(as_text=True)
+    locked = login(client)  # the right password, but locked
+    assert locked.status_code == 429
+    assert client.get("/staff/dashboard").status_code == 302
+    rig.clock.advance(10 * 60 + 1)
+    assert login(client).status_code == 302
+    actions = [e.action for e in rig.console.audit.entries()]
+    assert actions.count("login_failed") == 3 and "login_refused_locked" in actions and actions[0] == "login"
+
+
+def test_lockout_is_per_address_too(rig):
+    client = rig.client
+    for user in ("a", "b", "c"):  # guessing different names from one address
+        login(client, user=user, password="whatever1")
+    assert login(client).status_code == 429
+
+
+def test_post_without_csrf_token_is_refused(rig):
+    client = rig.client
+    # sign-in itself needs the token
+    client.get("/staff/login")
+    assert client.post("/staff/login", data={"user": "staff", "password": PASSWORD}).status_code == 400
+    login(client)
+    assert client.post("/staff/actions/pause").status_code == 400
+    assert client.post("/staff/actions/pause", data={"csrf_token": "forged"}).status_code == 400
+    rig.booth.step()
+    assert not rig.booth.paused
+    token = page_token(client)
+    assert client.post("/staff/actions/pause", data={"csrf_token": token}).status_code == 302
+    rig.booth.step()
+    assert rig.booth.paused
+    # the header works for scripts' JSON posts
+    assert client.post("/staff/actions/resume", headers={"X-CSRF-Token": token}).status_code == 302
+    rig.booth.step()
+    assert not rig.booth.paused
+
+
+def test_session_ends_after_inactivity_and_polling_is_not_activity(rig):
+    client = rig.client
+    login(client)
+    rig.clock.advance(29 * 60)
+    assert client.get("/staff/api/live").status_code == 200  # polling: does not count as activity
+    rig.clock.advance(2 * 60)
+    page = client.get("/staff/dashboard")
+    assert page.status_code == 302 and "why=expired" in page.headers["Location"]
+    assert "自动退出" in client.get(page.headers["Location"]).get_data(as_text=True)
+    live = client.get("/staff/api/live")
+    assert live.status_code == 401 and "health" not in live.get_data(as_text=True)
+
+
+def test_activity_keeps_the_session(rig):
+    client = rig.client
+    login(client)
+    for _ in range(4):
+        rig.clock.advance(20 * 60)
+        assert client.get("/staff/statistics").status_code == 200
+
+
+def test_password_change_signs_sessions_out(rig):
+    client = rig.client
+    login(client)
+    assert client.get("/staff/dashboard").status_code == 200
+    rig.console.passwords.set("staff", "a brand new one")
+    assert client.get("/staff/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("path", GET_PAGES)
+def test_pages_redirect_to_sign_in_when_signed_out(rig, path):
+    resp = rig.client.get(path)
+    assert resp.status_code == 302
+    assert "/staff/login" in resp.headers["Location"]
+    assert resp.get_data(as_text=True).count("booth-01") == 0
+
+
+@pytest.mark.parametrize("path", DATA_ENDPOINTS)
+def test_data_endpoints_answer_401_when_signed_out(rig, path):
+    resp = rig.client.get(path)
+    assert resp.status_code == 401
+    assert resp.get_json() == {"error": "signed out", "login": "/staff/login"}
+
+
+@pytest.mark.parametrize("path", ACTIONS)
+def test_actions_answer_401_when_signed_out(rig, path):
+    client = rig.client
+    token = csrf_from(client.get("/staff/login").get_data(as_text=True))
+    resp = client.post(path, data={"csrf_token": token, "capture_id": "x", "reason": "because"})
+    assert resp.status_code == 401
+    rig.booth.step()
+    assert not rig.booth.paused
+
+
+def test_next_only_leads_inside_the_console(rig):
+    client = rig.client
+    token = csrf_from(client.get("/staff/login?next=https://evil.example/").get_data(as_text=True))
+    resp = client.post(
+        "/staff/login?next=https://evil.example/", data={"user": "staff", "password": PASSWORD, "csrf_token": token}
+    )
+    assert resp.headers["Location"].endswith("/staff/dashboard")
+    client.post("/staff/logout", data={"csrf_token": page_token(client)})
+    resp = client.get("/staff/statistics")
+    token = csrf_from(client.get(resp.headers["Location"]).get_data(as_text=True))
+    resp = client.post(resp.headers["Location"], data={"user": "staff", "password": PASSWORD, "csrf_token": token})
+    assert resp.headers["Location"].endswith("/staff/statistics")
+
+
+def test_pages_carry_security_headers(rig):
+    resp = rig.client.get("/staff/login")
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_password_yet_says_how_to_set_one(tmp_path):
+    rig = make_rig(tmp_path)
+    html = rig.client.get("/staff/login").get_data(as_text=True)
+    assert "kiosk passwd" in html
+    assert login(rig.client).status_code == 401
+    rig.console.close()
+    rig.runtime.close()
+
+
+def test_staff_app_serves_no_student_page_stream_or_photo(rig):
+    client = rig.client
+    login(client)
+    for path in ("/", "/api/state", "/events", "/stream.mjpg", "/preview.jpg", "/photo/x.jpg", "/static/student.js"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/staff/static/student.js").status_code == 404
+    assert client.get("/staff/static/staff.js").status_code == 200
+
+
+def test_a_password_typed_into_the_name_field_stays_out_of_the_log(rig):
+    login(rig.client, user="MySecretPassw0rd", password="")
+    entry = rig.console.audit.entries()[0]
+    assert (entry.who, entry.action) == ("(unknown user)", "login_failed")
+    assert "MySecretPassw0rd" not in rig.client.get("/staff/login").get_data(as_text=True)
