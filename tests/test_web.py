@@ -31,7 +31,7 @@ class FakeRuntime:
         )
         self.hub = FrameHub()
         self.language = "zh"
-        self.camera = type("Cam", (), {"healthy": True})()
+        self.camera = type("Cam", (), {"healthy": True})()  # a plain attribute tests can flip
 
     def readiness_problems(self):
         return []
@@ -69,7 +69,7 @@ def test_unknown_or_form_actions_are_refused(rig):
 
 
 def test_events_stream_sends_the_snapshot(rig):
-    _, client = rig
+    runtime, client = rig
     resp = client.get("/events", buffered=False)
     assert resp.mimetype == "text/event-stream"
     chunks = resp.response
@@ -79,7 +79,11 @@ def test_events_stream_sends_the_snapshot(rig):
     second = second.decode() if isinstance(second, bytes) else second
     assert first.startswith("retry:")
     snap = json.loads(second.removeprefix("data: ").strip())
-    assert snap["state"] == "idle" and snap["subject"] is None
+    assert snap["state"] == "idle" and snap["subject"] is None and snap["camera_ok"] is True
+    runtime.camera.healthy = False  # the camera stops: the page hears of it without a state change
+    third = next(chunks)
+    third = third.decode() if isinstance(third, bytes) else third
+    assert json.loads(third.removeprefix("data: ").strip())["camera_ok"] is False
     resp.close()
 
 

@@ -47,17 +47,21 @@ def events() -> Response:
     limiter = current_app.config["SSE_LIMIT"]
     if not limiter.try_acquire():
         return Response("retry: 3000\n\n", status=503, mimetype="text/event-stream")
-    booth = _runtime().booth
+    runtime = _runtime()
+    booth = runtime.booth
 
     def stream() -> Iterator[str]:
         try:
-            last_seq = -1
+            last: tuple[Any, bool] | None = None
             last_sent = 0.0
             yield "retry: 1000\n\n"
             while True:
                 snap = booth.snapshot()
-                if snap.get("seq") != last_seq:
-                    last_seq = snap.get("seq")
+                # The camera's health is not the booth's state, but the student must see it at once.
+                snap["camera_ok"] = bool(getattr(runtime.camera, "healthy", True))
+                key = (snap.get("seq"), snap["camera_ok"])
+                if key != last:
+                    last = key
                     last_sent = time.monotonic()
                     yield f"data: {json.dumps(snap, ensure_ascii=False)}\n\n"
                 elif time.monotonic() - last_sent > SSE_HEARTBEAT_S:

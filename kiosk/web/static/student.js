@@ -25,6 +25,7 @@ function render(s) {
   document.body.dataset.state = s.state;
   document.body.dataset.view = view;
 
+  if (s.camera_ok !== undefined) $("#camera-down").hidden = s.camera_ok;
   const notice = $("#notice");
   if (s.notice) { setText(notice, s.notice); notice.hidden = false; } else { notice.hidden = true; }
 
