@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.cli.common import add_config_options, config_from_args
+from kiosk.cli.common import CliError, add_config_options, config_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,5 +32,7 @@ def _demo(args: argparse.Namespace) -> int:
     from kiosk.wiring import serve
 
     config = demo_config(config_from_args(args), port=args.port, countdown=args.countdown)
-    photos = Path(args.photos) if args.photos else None
+    photos = Path(args.photos).expanduser() if args.photos else None
+    if photos is not None and not photos.is_dir():
+        raise CliError(f"--photos {photos}: no such folder")
     return serve(config, demo_photos=photos, demo=True)
