@@ -71,6 +71,7 @@ class FaceAnalysis:
     crop: CropSolution | None = None
     region: tuple[float, float, float, float] | None = None  # the output's rectangle in source px
     patch: FacePatch | None = None
+    attributes: dict[str, float] | None = None  # face-attribute probabilities, set by the checker
     ms: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.vision.analysis import Analyser, FaceAnalysis, ModelFiles, crown_from_mesh
+from kiosk.vision.attributes import AttributeModel
 from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, single_face
 from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.messages import message
@@ -59,6 +60,7 @@ class ComplianceChecker:
         self.profile_name = profile_name
         self.models_dir = Path(models_dir) if models_dir else default_models_dir()
         self.analyser = Analyser(ModelFiles.in_dir(self.models_dir), num_threads)
+        self.attributes = AttributeModel(self.models_dir, str(self.profile.get("attributes.model")), num_threads)
         self.rules = geometry_rules(self.profile)
         self.preview_to_still = preview_to_still
 
@@ -76,6 +78,7 @@ class ComplianceChecker:
             log.warning("cannot analyse image: %s", exc)
             res = CheckResult("single_face", False, 1.0, message("single_face", "none"), {"error": str(exc)})
             return Report({"single_face": res}, (time.perf_counter() - t0) * 1000, None, ORDER)
+        a.attributes = self.attributes.predict(a)  # one classifier pass, read by several checks
         results: dict[str, CheckResult] = {}
         for cid, fn in CHECKS.items():
             try:

@@ -21,6 +21,23 @@ MESSAGES: dict[str, dict[str, Message]] = {
     "gaze": {"gaze": M("请看向镜头", "Please look into the camera")},
     "eyes_open": {"closed": M("请自然睁开双眼", "Please keep your eyes open")},
     "mouth_closed": {"open": M("请自然闭上嘴唇，不要露齿", "Please close your lips, no teeth showing")},
+    "glasses": {
+        "remove": M("请摘下眼镜", "Please remove your glasses."),
+        "tint": M("请摘下有色或变色眼镜", "Please remove tinted glasses."),
+        "glare": M(
+            "眼镜反光，请微调眼镜角度或摘下眼镜",
+            "Your glasses reflect light, please tilt them a little or take them off.",
+        ),
+        "frame": M(
+            "镜框遮挡了眼睛，请调整或摘下眼镜",
+            "The frame covers your eyes, please adjust or remove your glasses",
+        ),
+    },
+    "head_covering": {"covered": M("请摘下帽子、头巾或发饰", "Please remove your hat, scarf or head covering")},
+    "eyebrows_visible": {"covered": M("请拨开刘海，露出眉毛", "Please move your fringe so your eyebrows show")},
+    "ears_visible": {"covered": M("请把头发拢到耳后，露出双耳", "Please tuck your hair behind your ears")},
+    "jewellery": {"worn": M("请摘下耳环、项链等饰品", "Please take off earrings, necklaces and other jewellery")},
+    "heavy_makeup": {"makeup": M("请卸去浓妆", "Please remove heavy make-up")},
     "clothing_not_blue": {
         "blue": M("请换一件非蓝色的上衣", "Please wear a top that isn't blue."),
         "light": M("请穿浅色上衣", "Please wear a light-coloured top."),

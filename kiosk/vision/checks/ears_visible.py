@@ -1,0 +1,74 @@
+"""ears_visible: both ears show (露耳), measured, not learnt: no labelled ear photos exist to train on.
+
+Beside each face edge (mesh face-oval points at eye-to-nose height), a band 0.4 IED wide outward is
+looked at in the IED-64 face patch. An ear is skin inside the person mask: pixels close in colour to the
+cheeks (L* weighted half, since ears sit in other light). Hair over the ear is person but not skin;
+background is neither. Each side needs at least ``min_skin_share`` of its band to be ear-like skin.
+A turned head hides one ear by geometry, so the check does not judge beyond the pose limit (head_pose
+already asks the student to face the camera). The thresholds are proposals tested on images the tests
+make; they need booth shots to calibrate (models/README.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kiosk.vision.analysis import PATCH_IED, PATCH_SIDE, FaceAnalysis
+from kiosk.vision.checks._common import r, result, shortfall
+from kiosk.vision.checks._regions import cheek_boxes
+from kiosk.vision.colour import to_lab
+from kiosk.vision.profiles import Profile
+from kiosk.vision.report import CheckResult
+from kiosk.vision.roi import RotatedRect, warp
+
+ID = "ears_visible"
+# Face-oval points from eye to nose height: the person's right side (image left), then the left side.
+RIGHT_EDGE = (127, 234, 93)
+LEFT_EDGE = (356, 454, 323)
+NOSE_BOTTOM = 2
+
+
+def person_in_patch(a: FaceAnalysis) -> np.ndarray | None:
+    """The person mask resampled onto the face patch (None without a mask)."""
+    if a.mask is None or a.patch is None:
+        return None
+    k = a.work_scale
+    rc = a.patch.rect
+    rect = RotatedRect(rc.cx * k, rc.cy * k, rc.width * k, rc.height * k, rc.angle)
+    return warp(a.mask.astype(np.float32), rect, PATCH_SIDE, PATCH_SIDE) >= 0.5
+
+
+def ear_skin_shares(a: FaceAnalysis, max_distance: float) -> tuple[float, float] | None:
+    """Share of ear-like skin in the band beside each face edge (person's right, left)."""
+    person = person_in_patch(a)
+    if person is None or a.patch is None:
+        return None
+    bgr, pts = a.patch.bgr, a.patch.points
+    cheek = np.median(np.concatenate([to_lab(bgr[ys, xs].reshape(-1, 3)) for ys, xs in cheek_boxes(a)]), axis=0)
+    eye_y = float(np.mean([pts[i][1] for i in (33, 133, 362, 263)]))
+    y0, y1 = int(round(eye_y)), int(round(pts[NOSE_BOTTOM][1]))
+    width = int(round(0.4 * PATCH_IED))
+    shares = []
+    for edge, outward in ((RIGHT_EDGE, -1), (LEFT_EDGE, 1)):
+        xe = float(min(pts[i][0] for i in edge)) if outward < 0 else float(max(pts[i][0] for i in edge))
+        x0, x1 = (int(round(xe)) - width, int(round(xe))) if outward < 0 else (int(round(xe)), int(round(xe)) + width)
+        x0, x1 = max(0, x0), min(PATCH_SIDE, x1)
+        if x1 - x0 < width // 2 or y1 - y0 < 4:
+            return None  # the band leaves the patch: not measurable
+        lab = to_lab(bgr[y0:y1, x0:x1])
+        d = np.sqrt(((lab[..., 0] - cheek[0]) / 2) ** 2 + (lab[..., 1] - cheek[1]) ** 2 + (lab[..., 2] - cheek[2]) ** 2)
+        skin = (d <= max_distance) & person[y0:y1, x0:x1]
+        shares.append(float(skin.mean()))
+    return shares[0], shares[1]
+
+
+def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
+    if a.patch is None or a.pose is None or abs(a.pose.yaw) > float(p.get("pose.yaw_deg")):
+        return None
+    shares = ear_skin_shares(a, float(p.get("ears_visible.max_colour_distance")))
+    if shares is None:
+        return None
+    need = float(p.get("ears_visible.min_skin_share"))
+    worst = min(shares)
+    value = {"right": r(shares[0]), "left": r(shares[1])}
+    return result(ID, p, worst >= need, shortfall(worst, need, 0.04), "covered", value)
