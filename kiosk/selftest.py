@@ -58,6 +58,7 @@ MODEL_FILES = (
     "face_landmark.tflite",
     "iris_landmark.tflite",
     "selfie_segmentation.tflite",
+    "attributes_int8.tflite",
 )
 SELFTEST_QR_TEXT = "KIOSK-SELFTEST-0123456789"
 DARK_MEAN = 3.0  # a mean brightness below this (of 255) is a black picture
