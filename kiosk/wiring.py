@@ -105,14 +105,14 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     """Everything the booth needs, not yet started. ``camera`` overrides the configured one (demo)."""
     from kiosk.codes import CodeConfigError, load_code_reader
     from kiosk.hw.factory import open_camera
-    from kiosk.hw.gpio import make_pin_factory
+    from kiosk.hw.gpio import GpioError, make_pin_factory
     from kiosk.hw.lights import Lights
     from kiosk.hw.supervisor import SupervisedCamera
     from kiosk.outbox import Outbox
     from kiosk.sealing import KeyFileError
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.interpreter import ModelError
-    from kiosk.vision.profiles import ProfileError
+    from kiosk.vision.profiles import ProfileError, load_profile
     from kiosk.vision.qr import QrReader, QrScanWorker
 
     clock = clock or SystemClock()
@@ -122,10 +122,15 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     except CodeConfigError as exc:
         raise CliError(str(exc)) from None
 
-    driver = camera if camera is not None else open_camera(config.camera, data)
-    supervised = SupervisedCamera(lambda: driver if camera is not None else open_camera(config.camera, data))
-    pin_factory = make_pin_factory(config.gpio.pin_factory)
-    lights = Lights(config.gpio.pins, config.lights, pin_factory)
+    # A given camera (the demo's replay camera) is reopened as itself; a configured one is made anew.
+    supervised = SupervisedCamera(
+        (lambda: camera) if camera is not None else (lambda: open_camera(config.camera, data))
+    )
+    try:
+        pin_factory = make_pin_factory(config.gpio.pin_factory)
+        lights = Lights(config.gpio.pins, config.lights, pin_factory)
+    except GpioError as exc:
+        raise CliError(str(exc)) from None
     records = BoothRecords.open(data, clock)
     try:
         outbox = Outbox.from_config(config)
@@ -134,6 +139,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         raise CliError(f"upload.centre_public_key: {exc}; {hint}") from None
     try:
         checker = SerialisedChecker(ComplianceChecker(config.compliance.profile))
+        formatter = FormatterAdapter(PhotoFormatter.from_profile(load_profile(config.compliance.profile)))
     except (ProfileError, ModelError) as exc:
         raise CliError(f"compliance.profile: {exc}") from None
 
@@ -160,7 +166,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         supervised,
         lights,
         checker,
-        FormatterAdapter(PhotoFormatter()),
+        formatter,
         records,
         outbox,
         readiness,
