@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark and calibrate the compliance check on a labelled face folder (labels.csv, meta.csv).
 
-    python bench/compliance.py /work/shared/data/faces [--aligned 2000] [--profile chsi]
+    python bench/compliance.py ../shared/data/faces [--aligned 2000] [--profile chsi]
 
 One command: splits the photos by identity (no person on both sides), runs the checker on every photo of
 the calibration half, derives the calibrated thresholds (sharpness from sharp vs sigma-1.5-blurred copies,
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
-import hashlib
 import random
 import resource
 import statistics
@@ -31,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kiosk.vision.checker import ComplianceChecker  # noqa: E402
 from kiosk.vision.checks import sharpness  # noqa: E402
+from kiosk.vision.labelled import held_out, read_labelled  # noqa: E402
 from kiosk.vision.messages import MESSAGES  # noqa: E402
 from kiosk.vision.profiles import Profile  # noqa: E402
 from kiosk.vision.scene import booth_scene  # noqa: E402
@@ -50,28 +49,16 @@ LABEL_TO_CHECK = {
 }
 
 
-def held_out(identity: str) -> bool:
-    return int(hashlib.sha256(identity.encode()).hexdigest(), 16) % 2 == 1
-
-
 def load(folder: Path) -> list[dict]:
-    with open(folder / "labels.csv", encoding="utf-8") as fh:
-        labels = {r["file"]: r for r in csv.DictReader(fh)}
-    with open(folder / "meta.csv", encoding="utf-8") as fh:
-        meta = list(csv.DictReader(fh))
     rows = []
-    for m in meta:
-        lab = labels.get(m["file"])
-        if lab is None:
-            continue
+    for photo in read_labelled(folder):
         truth: dict[str, int | None] = {}
         for label, check in LABEL_TO_CHECK.items():
-            v = lab.get(label, "")
-            if v == "":
-                continue
-            truth[check] = max(truth.get(check) or 0, int(v))
-        clean = all(lab.get(k) == "0" for k in LABEL_TO_CHECK)
-        rows.append({"file": m["file"], "variant": m["variant"], "held_out": held_out(m["identity"]),
+            value = photo.label(label)
+            if value is not None:
+                truth[check] = max(truth.get(check) or 0, value)
+        clean = all(photo.label(k) == 0 for k in LABEL_TO_CHECK)
+        rows.append({"file": photo.file, "variant": photo.variant, "held_out": held_out(photo.identity),
                      "truth": truth, "clean": clean})  # fmt: skip
     return rows
 

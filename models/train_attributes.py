@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import hashlib
 import os
 import sys
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.vision.analysis import Analyser, ModelFiles  # noqa: E402
 from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, AttributeModel, attribute_crop  # noqa: E402
+from kiosk.vision.labelled import held_out, read_labelled, split_hash  # noqa: E402
 
 # Head -> label columns; a head is positive when any of its columns is 1.
 HEAD_LABELS = {
@@ -53,35 +53,18 @@ CROP_VERSION = 2  # bump when attribute_crop changes, so a stale cache is not re
 VAL_SHARE = 15  # per cent of training identities kept for validation
 
 
-def _hash(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest(), 16)
-
-
-def held_out(identity: str) -> bool:
-    """The bench's split: odd SHA-256 of the identity = held out."""
-    return _hash(identity) % 2 == 1
-
-
 def validation(identity: str) -> bool:
-    return _hash("val:" + identity) % 100 < VAL_SHARE
+    return split_hash("val:" + identity) % 100 < VAL_SHARE
 
 
 def load_rows(folder: Path) -> list[dict]:
-    with open(folder / "labels.csv", encoding="utf-8") as fh:
-        labels = {r["file"]: r for r in csv.DictReader(fh)}
-    with open(folder / "meta.csv", encoding="utf-8") as fh:
-        meta = list(csv.DictReader(fh))
     rows = []
-    for m in meta:
-        lab = labels.get(m["file"])
-        if lab is None:
-            continue
+    for photo in read_labelled(folder):
         y = []
         for head in HEADS:
-            vals = [lab.get(c, "") for c in HEAD_LABELS[head]]
-            known = [int(v) for v in vals if v != ""]
+            known = [v for v in (photo.label(c) for c in HEAD_LABELS[head]) if v is not None]
             y.append(float(max(known)) if known else -1.0)
-        rows.append({"file": m["file"], "identity": m["identity"], "variant": m.get("variant", ""), "y": y})
+        rows.append({"file": photo.file, "identity": photo.identity, "variant": photo.variant, "y": y})
     return rows
 
 
