@@ -18,4 +18,6 @@ def test_split_is_by_person_and_about_half():
     people = [str(i) for i in range(2000)]
     share = sum(held_out(p) for p in people) / len(people)
     assert 0.45 < share < 0.55
-    assert all(held_out(p) == held_out(p) for p in people[:50])
+    # Pinned: the shipped models were trained on this split; changing it would let the bench report on
+    # photos the models learnt from.
+    assert [held_out(p) for p in ("2880", "2937", "8692", "5805")] == [True, False, False, False]
