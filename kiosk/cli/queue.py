@@ -28,6 +28,7 @@ from typing import Any
 from kiosk.cli.common import CliError, add_config_options, config_from_args
 from kiosk.config import Config
 from kiosk.files import atomic_write
+from kiosk.humanize import age
 
 log = logging.getLogger(__name__)
 
@@ -256,19 +257,6 @@ def _outbox(args: argparse.Namespace, need_key: bool = False) -> Any:
     return Outbox.from_config(config_from_args(args), need_key=need_key)
 
 
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} days"
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     with _outbox(args) as outbox:
         status = outbox.status()
@@ -280,12 +268,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"queue:          {c['pending']} pending, {c['uploading']} uploading, {c['done']} done, "
         f"{c['quarantined']} quarantined"
     )
-    print(f"oldest waiting: {_age(status.oldest_pending_age_s)}")
-    print(f"next attempt:   {'-' if status.next_attempt_in_s is None else 'in ' + _age(status.next_attempt_in_s)}")
+    print(f"oldest waiting: {age(status.oldest_pending_age_s)}")
+    print(f"next attempt:   {'-' if status.next_attempt_in_s is None else 'in ' + age(status.next_attempt_in_s)}")
     if status.last_error:
         print(
             f"last error:     {status.last_error} (capture {status.last_error_capture}, "
-            f"{_age(status.last_error_age_s)} ago)"
+            f"{age(status.last_error_age_s)} ago)"
         )
     else:
         print("last error:     none")

@@ -34,6 +34,7 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
+from kiosk.humanize import age
 from kiosk.outbox import OutboxError
 from kiosk.staff import StaffConsole, csrf
 from kiosk.staff.actions import Actor
@@ -403,13 +404,4 @@ def retry() -> Any:
 
 @bp.app_template_filter("age")
 def format_age(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = int(seconds)
-    if s < 120:
-        return f"{s} s"
-    if s < 7200:
-        return f"{s // 60} min"
-    if s < 172800:
-        return f"{s // 3600} h {s % 3600 // 60} min"
-    return f"{s // 86400} d"
+    return age(seconds, missing="–")
