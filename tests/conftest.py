@@ -15,6 +15,37 @@ SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless Debian chromium as root on a machine with no outside network: no sandbox, no background
+# connections, no first-run or component updates.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt install chromium)"
+)
+
+
+@pytest.fixture
+def launch_browser() -> Iterator:
+    """Opens pages in Debian's chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+        def new_page(width: int = 1280, height: int = 800):
+            return browser.new_page(viewport={"width": width, "height": height})
+
+        yield new_page
+        browser.close()
+
+
 @pytest.fixture
 def faces_dir() -> Path:
     if not (FACES / "labels.csv").is_file():

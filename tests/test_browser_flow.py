@@ -17,12 +17,11 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.demo import demo_config
-
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt install chromium)"),
+    needs_chromium,
 ]
 
 
@@ -45,25 +44,8 @@ def booth(tmp_path, faces_dir):
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        yield page
-        browser.close()
+def page(launch_browser):
+    return launch_browser(1280, 800)
 
 
 def test_student_goes_from_code_to_stored_photo(booth, page, tmp_path):

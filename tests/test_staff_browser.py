@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from kiosk.staff.schedule import read_schedule, save_batches
+from tests.conftest import needs_chromium
 from tests.test_staff_helpers import PASSWORD, make_rig, photograph
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt install chromium)"),
+    needs_chromium,
 ]
 
 
@@ -42,18 +40,8 @@ def served(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-        yield page
-        browser.close()
+def page(launch_browser):
+    return launch_browser(390, 844)  # a phone
 
 
 def test_dashboard_signs_in_and_updates_live(served, page):
