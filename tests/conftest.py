@@ -32,6 +32,16 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture
+def factory() -> Iterator:
+    """gpiozero's mock pins, PWM-capable so the lights' PWMLEDs work on them."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    f = MockFactory(pin_class=MockPWMPin)
+    yield f
+    f.close()
+
+
+@pytest.fixture
 def launch_browser() -> Iterator:
     """Opens pages in Debian's chromium through Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright

@@ -21,13 +21,6 @@ SCENES = LightsSection()
 
 
 @pytest.fixture
-def factory() -> Iterator[MockFactory]:
-    f = MockFactory(pin_class=MockPWMPin)
-    yield f
-    f.close()
-
-
-@pytest.fixture
 def lights(factory: MockFactory) -> Iterator[Lights]:
     with Lights(PINS, SCENES, factory) as lit:
         yield lit

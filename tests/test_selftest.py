@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import urllib.error
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -14,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.pins.mock import MockFactory
 
 from kiosk import selftest
 from kiosk.cli import main
@@ -47,13 +46,6 @@ from kiosk.vision.phone_screen import render_phone
 REPO = Path(__file__).resolve().parents[1]
 PINS = PinsSection()
 NUMPY_2_ERROR = "numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88"
-
-
-@pytest.fixture
-def factory() -> Iterator[MockFactory]:
-    f = MockFactory(pin_class=MockPWMPin)
-    yield f
-    f.close()
 
 
 @pytest.fixture
