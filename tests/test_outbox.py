@@ -354,9 +354,11 @@ def test_queue_cli(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str
     cfg = str(_config(tmp_path, keys))
     photo = tmp_path / "backup.jpg"
     photo.write_bytes(fake_jpeg(3000, seed=9))
-    args = ["--uid", "U-777", "--name", "李小龙", "--idn", "110101199001011234", "--school", "清华", "--level", "硕士"]
-    assert main(["queue", "add", str(photo), "-c", cfg, *args]) == 0
-    cid = capsys.readouterr().out.split()[-1]
+    from kiosk.cli.queue import queue_add
+    from kiosk.config import load_config
+
+    kw = {"uid": "U-777", "name": "李小龙", "idn": "110101199001011234", "school": "清华", "level": "硕士"}
+    cid = queue_add(load_config(cfg), photo, **kw)  # no checker: queued as unchecked
     outbox = Outbox(tmp_path / "data", None, "booth-07")
     env = outbox.path_for(cid).read_bytes()
     meta = open_envelope(env, keys.private).meta
@@ -446,14 +448,44 @@ def test_queue_add_checker_hook(tmp_path: Path, keys: Keys) -> None:
     photo.write_bytes(fake_jpeg(100))
     seen = []
 
-    def failing(jpeg: bytes, profile: str) -> dict:
+    def failing(jpeg: bytes, profile: str) -> tuple[dict, bytes]:
         seen.append(profile)
-        return {"pass": False, "checks": {"glasses_glare": {"pass": False}, "blur": {"pass": True}}, "ms": 3}
+        return {"pass": False, "checks": {"glasses_glare": {"pass": False}, "blur": {"pass": True}}, "ms": 3}, jpeg
 
     kw = {"uid": "u", "name": "n", "idn": "i", "school": "s", "level": "l"}
     with pytest.raises(CliError, match="glasses_glare"):
         queue_add(config, photo, checker=failing, **kw)
     assert seen == ["chsi"]
-    cid = queue_add(config, photo, checker=lambda j, p: {"pass": True, "checks": {}, "ms": 1}, **kw)
-    meta = open_envelope(Outbox(config.data_dir, None, "x").path_for(cid).read_bytes(), keys.private).meta
+    spec_photo = b"\xff\xd8\xffspec"
+    cid = queue_add(config, photo, checker=lambda j, p: ({"pass": True, "checks": {}, "ms": 1}, spec_photo), **kw)
+    opened = open_envelope(Outbox(config.data_dir, None, "x").path_for(cid).read_bytes(), keys.private)
+    meta = opened.meta
     assert meta["report"]["pass"] is True and meta["report"]["source"] == "technician"
+    assert opened.photo_jpeg == spec_photo  # the checker's photo is the one queued
+
+
+def test_queue_add_cli_checks_and_cuts_the_photo(tmp_path: Path, keys: Keys, faces_dir: Path, capsys) -> None:
+    """``kiosk queue add`` runs the booth's compliance check and makes the same 480x640 photo."""
+    import cv2
+    import numpy as np
+
+    from kiosk.vision.checker import ComplianceChecker
+    from tests.scenes import compliant_still
+
+    cfg = str(_config(tmp_path, keys))
+    args = ["--uid", "U-9", "--name", "王五", "--idn", "110101199001015678", "--school", "s", "--level", "本科"]
+    blank = tmp_path / "blank.jpg"
+    cv2.imwrite(str(blank), np.full((1520, 2028, 3), 200, np.uint8))
+    assert main(["queue", "add", str(blank), "-c", cfg, *args]) == 2
+    assert "single_face" in capsys.readouterr().err
+
+    still = tmp_path / "backup-camera.jpg"
+    cv2.imwrite(
+        str(still), compliant_still(ComplianceChecker("chsi").analyser, faces_dir), [cv2.IMWRITE_JPEG_QUALITY, 95]
+    )
+    assert main(["queue", "add", str(still), "-c", cfg, *args]) == 0
+    cid = capsys.readouterr().out.split()[-1]
+    opened = open_envelope(Outbox(tmp_path / "data", None, "booth-07").path_for(cid).read_bytes(), keys.private)
+    assert opened.meta["report"]["pass"] is True and opened.meta["report"]["source"] == "technician"
+    photo = cv2.imdecode(np.frombuffer(opened.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert photo.shape == (640, 480, 3)

@@ -317,8 +317,8 @@ def queue_add(
 ) -> str:
     """Seal and queue a technician's photo; return its capture id.
 
-    ``checker(photo_jpeg, profile) -> report dict`` is the compliance check to run first (None: the
-    photo is queued unchecked and its report says so).
+    ``checker(photo_jpeg, profile) -> (report dict, photo to queue)`` is the compliance check to run
+    first (None: the photo is queued unchecked and its report says so).
     """
     from kiosk.outbox import Outbox
     from kiosk.upload.manual import manual_capture
@@ -349,15 +349,49 @@ def queue_add(
     return capture.capture_id
 
 
+def booth_photo_checker(config: Config) -> Any:
+    """The booth's compliance check and photo maker for a technician's photo.
+
+    A photo already at the registration size is queued as it is; a camera still is cut to the spec
+    photo the same way the booth does it.
+    """
+    import cv2
+    import numpy as np
+
+    from kiosk.output import GeometryError
+    from kiosk.photo import OUT_H, OUT_W, PhotoFormatter
+    from kiosk.vision.checker import ComplianceChecker
+    from kiosk.vision.profiles import load_profile
+
+    checker = ComplianceChecker(config.compliance.profile)
+    formatter = PhotoFormatter.from_profile(load_profile(config.compliance.profile))
+
+    def check(photo_jpeg: bytes, profile: str) -> tuple[dict[str, Any], bytes]:
+        image = cv2.imdecode(np.frombuffer(photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError("not a readable JPEG")
+        report = checker.check(image)
+        if not report.passed or image.shape[:2] == (OUT_H, OUT_W):
+            return report.to_dict(), photo_jpeg
+        try:
+            return report.to_dict(), formatter(image, report)
+        except GeometryError as exc:
+            return report.with_failure("head_geometry", exc.message).to_dict(), photo_jpeg
+
+    return check
+
+
 def cmd_add(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
     capture_id = queue_add(
-        config_from_args(args),
+        config,
         Path(args.photo),
         uid=args.uid,
         name=args.name,
         idn=args.idn,
         school=args.school,
         level=args.level,
+        checker=booth_photo_checker(config),
     )
     print(f"queued capture {capture_id}")
     return 0

@@ -1,8 +1,8 @@
 """A capture added by a technician (``kiosk queue add``): a photo from a backup camera, queued like any other.
 
 The technician may type the student's full name and ID number; only the masked forms ever reach the
-envelope, as for a capture code. The compliance check is a parameter (``checker``) so the booth's checker
-can be plugged in; without one the report says the photo was not checked.
+envelope, as for a capture code. The compliance check is a parameter (``checker``): ``kiosk queue add``
+passes the booth's own check and photo maker; without one the report says the photo was not checked.
 """
 
 from __future__ import annotations
@@ -13,30 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.capture import AcceptedCapture, SubjectInfo
+from kiosk.codes.subject import mask_idn, mask_name
 
-PhotoChecker = Callable[[bytes, str], dict[str, Any]]
-"""``checker(photo_jpeg, profile) -> Report.to_dict()``."""
+PhotoChecker = Callable[[bytes, str], tuple[dict[str, Any], bytes]]
+"""``checker(photo_jpeg, profile) -> (Report.to_dict(), the registration photo to queue)``."""
 
 
 class PhotoRejected(ValueError):
     """The checker found the photo not compliant."""
-
-
-def mask_name(name: str) -> str:
-    """张三丰 -> 张**; an already masked name is kept."""
-    name = name.strip()
-    if "*" in name or len(name) <= 1:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
-def mask_idn(idn: str) -> str:
-    """110101199001018746 -> **************8746; an already masked number is kept."""
-    idn = idn.strip()
-    if "*" in idn:
-        return idn
-    keep = 4 if len(idn) > 4 else 0
-    return "*" * (len(idn) - keep) + idn[len(idn) - keep :]
 
 
 def is_jpeg(data: bytes) -> bool:
@@ -64,7 +48,8 @@ def manual_capture(
     if checker is None:
         report: dict[str, Any] = {"pass": None, "checks": {}, "ms": 0.0, "checked": False, "source": "technician"}
     else:
-        report = dict(checker(photo_jpeg, profile))
+        checked, photo_jpeg = checker(photo_jpeg, profile)
+        report = dict(checked)
         report["source"] = "technician"
         if report.get("pass") is False:
             failed = [cid for cid, c in report.get("checks", {}).items() if not c.get("pass", True)]
