@@ -10,16 +10,12 @@ import pytest
 from kiosk.outbox import OutboxError
 from kiosk.staff.actions import Actor
 from kiosk.staff.voids import VoidError
-from tests.test_staff_helpers import PASSWORD, login, make_rig, page_token, photograph
+from tests.test_staff_helpers import login, page_token, photograph, staff_rig
 
 
 @pytest.fixture
 def rig(tmp_path):
-    rig = make_rig(tmp_path)
-    rig.console.passwords.set("staff", PASSWORD)
-    yield rig
-    rig.console.close()
-    rig.runtime.close()
+    yield from staff_rig(tmp_path)
 
 
 def accepted_id(rig) -> str:

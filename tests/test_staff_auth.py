@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from kiosk.staff.auth import LoginGuard, PasswordError, PasswordFile, SessionPolicy
-from tests.test_staff_helpers import PASSWORD, csrf_from, login, make_rig, page_token
+from tests.test_staff_helpers import PASSWORD, csrf_from, login, make_rig, page_token, staff_rig
 
 GET_PAGES = [
     "/staff/",
@@ -32,11 +32,7 @@ ACTIONS = [
 
 @pytest.fixture
 def rig(tmp_path):
-    rig = make_rig(tmp_path, session_minutes=30, max_login_attempts=3, lockout_minutes=10)
-    rig.console.passwords.set("staff", PASSWORD)
-    yield rig
-    rig.console.close()
-    rig.runtime.close()
+    yield from staff_rig(tmp_path, session_minutes=30, max_login_attempts=3, lockout_minutes=10)
 
 
 def test_password_file_is_private_and_hashed(tmp_path):

@@ -7,16 +7,12 @@ import pytest
 from kiosk.staff.actions import Actor
 from kiosk.staff.health import SystemProbe
 from kiosk.web import create_staff_app
-from tests.test_staff_helpers import GB, PASSWORD, DiskUsage, fake_system, login, make_rig, photograph
+from tests.test_staff_helpers import GB, PASSWORD, DiskUsage, fake_system, login, make_rig, photograph, staff_rig
 
 
 @pytest.fixture
 def rig(tmp_path):
-    rig = make_rig(tmp_path)
-    rig.console.passwords.set("staff", PASSWORD)
-    yield rig
-    rig.console.close()
-    rig.runtime.close()
+    yield from staff_rig(tmp_path)
 
 
 def live(rig):

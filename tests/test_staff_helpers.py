@@ -228,3 +228,14 @@ def photograph(runtime: FakeRuntime, uid: str, verdicts: Sequence[bool] = (True,
         booth.step()
     assert booth.state.name == "idle"
     clock.advance(seconds / 2)
+
+
+def staff_rig(tmp_path, **settings):
+    """A console rig with the staff password set, closed afterwards (a fixture's ``yield from``)."""
+    rig = make_rig(tmp_path, **settings)
+    rig.console.passwords.set("staff", PASSWORD)
+    try:
+        yield rig
+    finally:
+        rig.console.close()
+        rig.runtime.close()

@@ -11,7 +11,7 @@ import pytest
 from kiosk.staff.progress import batch_progress, day_progress
 from kiosk.staff.schedule import Batch, batches_on, read_schedule, save_batches
 from kiosk.staff.stats import CaptureRow, DayRecords, SessionRow, compute, day_report, load_day
-from tests.test_staff_helpers import PASSWORD, login, make_rig, photograph
+from tests.test_staff_helpers import login, photograph, staff_rig
 
 DAY = date(2026, 6, 1)
 SCHEDULE = (
@@ -21,12 +21,9 @@ SCHEDULE = (
 
 @pytest.fixture
 def rig(tmp_path):
-    rig = make_rig(tmp_path)
-    rig.console.passwords.set("staff", PASSWORD)
-    save_batches(rig.console.store, read_schedule(SCHEDULE.encode(), "s.csv"), "s.csv", rig.clock.wall())
-    yield rig
-    rig.console.close()
-    rig.runtime.close()
+    for rig in staff_rig(tmp_path):
+        save_batches(rig.console.store, read_schedule(SCHEDULE.encode(), "s.csv"), "s.csv", rig.clock.wall())
+        yield rig
 
 
 def morning(rig):
