@@ -30,7 +30,7 @@ def test_json_line_per_photo(photo: Path, tmp_path: Path, capsys: pytest.Capture
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["file"] for line in lines] == [str(photo), str(blank)]
     first = lines[0]
-    assert set(first) == {"file", "pass", "checks", "ms"} and isinstance(first["pass"], bool)
+    assert set(first) == {"file", "pass", "asked", "checks", "ms"} and isinstance(first["pass"], bool)
     for cid, c in first["checks"].items():
         assert {"pass", "score", "value", "message"} <= set(c), cid
         assert 0.0 <= c["score"] <= 1.0 and set(c["message"]) == {"zh", "en"}

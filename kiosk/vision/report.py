@@ -2,6 +2,11 @@
 
 ``score`` is in [0, 1], higher meaning the rule is more likely broken; ``value`` is the measured
 quantity where there is one. Messages are short and polite, Chinese first.
+
+A check that is unsure (its score in the profile's middle band, a measure near its limit) does not block:
+it passes with ``ask=True`` and its message is a question the student can answer ("if you are wearing
+earrings, please take them off"). Only what the booth is sure of blocks; the student either retakes or
+answers that the question does not apply, and the answer travels with the photo.
 """
 
 from __future__ import annotations
@@ -29,16 +34,12 @@ class CheckResult:
     message: Message
     value: Any = None
     severity: str = "fail"  # "fail" blocks acceptance, "warn" only hints
-
-    def with_failure(self, check_id: str, message: Message, score: float = 1.0) -> Report:
-        """This report with ``check_id`` failed (for failures found after the checks, like placement)."""
-        checks = dict(self.checks)
-        checks[check_id] = CheckResult(check_id, False, score, message)
-        return Report(checks=checks, ms=self.ms, geometry=self.geometry, order=self.order)
+    ask: bool = False  # passed, but unsure: the student is asked instead of blocked
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "pass": self.passed,
+            "ask": self.ask,
             "score": round(float(self.score), 4),
             "value": self.value,
             "severity": self.severity,
@@ -79,6 +80,12 @@ class Report:
         rank = {cid: i for i, cid in enumerate(self.order)}
         return sorted(failed, key=lambda c: rank.get(c.id, len(rank)))
 
+    def asked(self) -> list[CheckResult]:
+        """Passed-but-unsure checks whose question the student answers, in the review-screen order."""
+        asked = [c for c in self.checks.values() if c.passed and c.ask]
+        rank = {cid: i for i, cid in enumerate(self.order)}
+        return sorted(asked, key=lambda c: rank.get(c.id, len(rank)))
+
     def with_failure(self, check_id: str, message: Message, score: float = 1.0) -> Report:
         """This report with ``check_id`` failed (for failures found after the checks, like placement)."""
         checks = dict(self.checks)
@@ -88,6 +95,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "pass": self.passed,
+            "asked": [c.id for c in self.asked()],
             "checks": {cid: c.to_dict() for cid, c in self.checks.items()},
             "ms": round(self.ms, 1),
         }
