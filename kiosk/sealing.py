@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
 from kiosk.capture import AcceptedCapture
+from kiosk.codes.subject import enforce_masking
 
 MAGIC = b"XCE1"
 VERSION = 1
@@ -154,7 +155,7 @@ def capture_meta(capture: AcceptedCapture, include_original: bool) -> dict[str, 
         "version": VERSION,
         "capture_id": capture.capture_id,
         "kiosk_id": capture.kiosk_id,
-        "subject": capture.subject.to_dict(),
+        "subject": enforce_masking(capture.subject).to_dict(),  # last line of defence
         "taken_at": capture.taken_at.isoformat(timespec="seconds"),
         "profile": capture.profile,
         "attempt": capture.attempt,

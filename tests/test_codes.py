@@ -466,3 +466,33 @@ def test_load_code_reader_needs_a_keyring_for_xc1(tmp_path: Path) -> None:
         load_code_reader(["xc1"], tmp_path / "missing.toml", 600)
     with pytest.raises(CodeConfigError, match="at least one"):
         load_code_reader([], tmp_path / "missing.toml", 600)
+
+
+# -- masking is enforced, not trusted ---------------------------------------------------------------
+
+
+def test_a_code_carrying_a_plain_identity_is_shown_masked(decoder: XC1Decoder) -> None:
+    """A key holder who seals a full name and ID number into a code still gets only the masked forms shown."""
+    text = seal_json(name="王小明", idn="110101200001018746")
+    subject = CodeReader([decoder]).decode(text, NOW)
+    assert subject.name == "王**" and subject.idn == "**************8746"
+    nearly = seal_json(name="王*明明", idn="11010119900101123*")  # a few stars do not make it masked
+    subject = decoder.decode(nearly, NOW)
+    assert subject.name == "王***" and subject.idn == "**************123*"
+
+
+def test_a_plugin_returning_a_plain_identity_is_re_masked(caplog: pytest.LogCaptureFixture) -> None:
+    plain = SubjectInfo("X1", "李四", "110101200001018746", "S", "L")
+    subject = CodeReader([_Fixed("ABC:", plain)]).decode("ABC:1", NOW)
+    assert (subject.name, subject.idn) == ("李*", "**************8746") and subject.uid == "X1"
+    assert "re-masked" in caplog.text and "李四" not in caplog.text and "8746" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "name, ok", [("张**三", True), ("张**", True), ("张*", True), ("张", True), ("张*三", False), ("张三", False)]
+)
+def test_name_masking_rule(name: str, ok: bool) -> None:
+    from kiosk.codes.subject import name_is_masked
+
+    assert name_is_masked(name) is ok
+    assert name_is_masked(mask_name(name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import random
@@ -403,10 +404,6 @@ def test_queue_cli(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str
                 "/nonexistent.jpg",
                 "--uid",
                 "u",
-                "--name",
-                "n",
-                "--idn",
-                "i",
                 "--school",
                 "s",
                 "--level",
@@ -425,15 +422,17 @@ def test_queue_cli_errors_are_one_line(
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_queue_add_refuses_non_jpeg_and_missing_key(tmp_path: Path, keys: Keys, capsys) -> None:
+def test_queue_add_refuses_non_jpeg_and_missing_key(tmp_path: Path, keys: Keys, capsys, monkeypatch) -> None:
     cfg = _config(tmp_path, keys)
     photo = tmp_path / "x.png"
     photo.write_bytes(b"\x89PNG....")
-    base = ["--uid", "u", "--name", "n", "--idn", "i", "--school", "s", "--level", "l", "-c", str(cfg)]
+    base = ["--uid", "u", "--school", "s", "--level", "l", "-c", str(cfg)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\ni\n"))
     assert main(["queue", "add", str(photo), *base]) == 2
     assert "not a JPEG" in capsys.readouterr().err
     keys.public_path.unlink()
     photo.write_bytes(fake_jpeg(100))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\ni\n"))
     assert main(["queue", "add", str(photo), *base]) == 2
     assert "no such public key" in capsys.readouterr().err
 
@@ -464,7 +463,9 @@ def test_queue_add_checker_hook(tmp_path: Path, keys: Keys) -> None:
     assert opened.photo_jpeg == spec_photo  # the checker's photo is the one queued
 
 
-def test_queue_add_cli_checks_and_cuts_the_photo(tmp_path: Path, keys: Keys, faces_dir: Path, capsys) -> None:
+def test_queue_add_cli_checks_and_cuts_the_photo(
+    tmp_path: Path, keys: Keys, faces_dir: Path, capsys, monkeypatch
+) -> None:
     """``kiosk queue add`` runs the booth's compliance check and makes the same 480x640 photo."""
     import cv2
     import numpy as np
@@ -473,7 +474,8 @@ def test_queue_add_cli_checks_and_cuts_the_photo(tmp_path: Path, keys: Keys, fac
     from tests.scenes import compliant_still
 
     cfg = str(_config(tmp_path, keys))
-    args = ["--uid", "U-9", "--name", "王五", "--idn", "110101199001015678", "--school", "s", "--level", "本科"]
+    args = ["--uid", "U-9", "--school", "s", "--level", "本科"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("王五\n110101199001015678\n"))
     blank = tmp_path / "blank.jpg"
     cv2.imwrite(str(blank), np.full((1520, 2028, 3), 200, np.uint8))
     assert main(["queue", "add", str(blank), "-c", cfg, *args]) == 2
@@ -483,9 +485,44 @@ def test_queue_add_cli_checks_and_cuts_the_photo(tmp_path: Path, keys: Keys, fac
     cv2.imwrite(
         str(still), compliant_still(ComplianceChecker("chsi").analyser, faces_dir), [cv2.IMWRITE_JPEG_QUALITY, 95]
     )
+    monkeypatch.setattr("sys.stdin", io.StringIO("王五\n110101199001015678\n"))
     assert main(["queue", "add", str(still), "-c", cfg, *args]) == 0
     cid = capsys.readouterr().out.split()[-1]
     opened = open_envelope(Outbox(tmp_path / "data", None, "booth-07").path_for(cid).read_bytes(), keys.private)
     assert opened.meta["report"]["pass"] is True and opened.meta["report"]["source"] == "technician"
     photo = cv2.imdecode(np.frombuffer(opened.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert photo.shape == (640, 480, 3)
+
+
+def test_queue_add_keeps_identity_off_the_command_line_and_masks_it(
+    tmp_path: Path, keys: Keys, capsys, monkeypatch
+) -> None:
+    """ps and sudo logs never see the identity, and an almost-whole ID number is re-masked before sealing."""
+    cfg = str(_config(tmp_path, keys))
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(fake_jpeg(100))
+    base = ["queue", "add", str(photo), "--uid", "U-9", "--school", "s", "--level", "本科", "-c", cfg]
+    assert main([*base, "--name", "王五", "--idn", "110101199001015678"]) == 2
+    err = capsys.readouterr().err
+    assert "not taken on the command line" in err and err.count("\n") == 1
+    assert not list((tmp_path / "data").rglob("*.xce"))
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("王五\n"))
+    assert main(base) == 2 and "two lines" in capsys.readouterr().err
+
+    from kiosk.cli.queue import queue_add
+    from kiosk.config import load_config
+
+    # the API path (no checker) with the partly masked forms an attacker would try
+    cid = queue_add(
+        load_config(cfg), photo, uid="U-9", name="王小五", idn="11010119900101123*", school="s", level="本科"
+    )
+    meta = open_envelope(Outbox(tmp_path / "data", None, "x").path_for(cid).read_bytes(), keys.private).meta
+    assert meta["subject"]["name"] == "王**" and meta["subject"]["idn"] == "*" * 14 + "123*"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("王小五\n11010119900101123X\n"))
+    monkeypatch.setattr("kiosk.cli.queue.booth_photo_checker", lambda config: None)
+    assert main(base) == 0
+    cid = capsys.readouterr().out.split()[-1]
+    meta = open_envelope(Outbox(tmp_path / "data", None, "x").path_for(cid).read_bytes(), keys.private).meta
+    assert meta["subject"]["name"] == "王**" and meta["subject"]["idn"] == "*" * 14 + "123X"

@@ -125,12 +125,19 @@ def register(sub: Any) -> None:
     ex.add_argument("--include-quarantined", action="store_true", help="copy quarantined ones too")
     ex.set_defaults(func=_friendly(cmd_export))
 
-    ad = qsub.add_parser("add", help="queue a photo from a backup camera (sealed like any other)")
+    ad = qsub.add_parser(
+        "add",
+        help="queue a photo from a backup camera (sealed like any other)",
+        description="Queue a photo from a backup camera. The student's name and ID number are asked for "
+        "at the terminal, or read from stdin as two lines (name, then ID number); both are masked before "
+        "anything is stored.",
+    )
     add_config_options(ad)
     ad.add_argument("photo", metavar="PHOTO", help="JPEG file (480x640 registration photo)")
     ad.add_argument("--uid", required=True, help="the student's capture-code uid")
-    ad.add_argument("--name", required=True, help="name (masked before it is stored)")
-    ad.add_argument("--idn", required=True, help="ID number (masked before it is stored)")
+    # name and ID number are asked for (or read from stdin); the old options are refused with a reason
+    ad.add_argument("--name", help=argparse.SUPPRESS)
+    ad.add_argument("--idn", help=argparse.SUPPRESS)
     ad.add_argument("--school", required=True)
     ad.add_argument("--level", required=True)
     ad.set_defaults(func=_friendly(cmd_add))
@@ -382,13 +389,21 @@ def booth_photo_checker(config: Config) -> Any:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from kiosk.cli.identity import ARGV_REFUSED, read_identity
+
+    if args.name is not None or args.idn is not None:
+        raise CliError(ARGV_REFUSED)
     config = config_from_args(args)
+    photo = Path(args.photo)
+    if not photo.is_file():  # say so before asking for the name and ID number
+        raise CliError(f"{photo}: cannot read (no such file)")
+    name, idn = read_identity()
     capture_id = queue_add(
         config,
-        Path(args.photo),
+        photo,
         uid=args.uid,
-        name=args.name,
-        idn=args.idn,
+        name=name,
+        idn=idn,
         school=args.school,
         level=args.level,
         checker=booth_photo_checker(config),

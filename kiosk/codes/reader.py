@@ -3,7 +3,8 @@
 A collection centre's own format plugs in beside XC1 as ``"package.module:ClassName"`` in
 ``codes.decoders``: a class constructed with ``keyring_path`` and ``max_clock_skew_s`` keyword arguments
 that has a ``prefix`` and ``decode(text, now) -> SubjectInfo``. A plug-in that misbehaves (raises
-something else, returns the wrong thing) is turned into a ``CodeError`` so it can never crash the booth.
+something else, returns the wrong thing) is turned into a ``CodeError`` so it can never crash the booth,
+and whatever it returns is re-masked here when it shows more of the name or ID number than the rule allows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kiosk.capture import SubjectInfo
 from kiosk.codes.errors import CodeConfigError
 from kiosk.codes.keyring import Keyring
 from kiosk.codes.outcomes import MALFORMED, NOT_A_CAPTURE_CODE, CodeError
+from kiosk.codes.subject import enforce_masking, is_masked
 from kiosk.codes.xc1 import XC1Decoder
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,10 @@ def _guarded(decoder: Decoder, text: str, now: float) -> SubjectInfo:
         raise CodeError(MALFORMED, f"decoder {type(decoder).__name__} failed: {type(exc).__name__}") from None
     if not isinstance(subject, SubjectInfo):
         raise CodeError(MALFORMED, f"decoder {type(decoder).__name__} returned {type(subject).__name__}")
+    if not is_masked(subject):
+        # the code itself breaks the masking rule; show and keep only the masked form (never log the values)
+        log.warning("decoder %s returned an identity beyond the masking rule; re-masked", type(decoder).__name__)
+        subject = enforce_masking(subject)
     return subject
 
 

@@ -122,8 +122,8 @@ class XC1Decoder:
             raise CodeError(EXPIRED)
         return Subject(
             uid=payload["uid"],
-            name=payload["name"],
-            idn=payload["idn"],
+            name=mask_name(payload["name"]),
+            idn=mask_idn(payload["idn"]),
             school=payload["school"],
             level=payload["level"],
         )
