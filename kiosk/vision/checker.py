@@ -17,7 +17,7 @@ import numpy as np
 
 from kiosk.vision.analysis import Analyser, FaceAnalysis, ModelFiles, crown_from_mesh
 from kiosk.vision.attributes import AttributeModel
-from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, single_face
+from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, locate, single_face
 from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.messages import message
 from kiosk.vision.profiles import Profile, load_profile
@@ -83,6 +83,8 @@ class ComplianceChecker:
         for cid, fn in CHECKS.items():
             try:
                 res = fn(a, self.profile)
+                if res is not None:
+                    res = locate(a, res)
             except Exception as exc:  # a check must not take the booth down; log and fail it
                 log.exception("check %s failed", cid)
                 res = CheckResult(cid, False, 1.0, Message("", ""), {"error": type(exc).__name__})

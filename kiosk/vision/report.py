@@ -26,6 +26,9 @@ class Message:
         return {"zh": self.zh, "en": self.en}
 
 
+Region = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class CheckResult:
     id: str
@@ -35,6 +38,9 @@ class CheckResult:
     value: Any = None
     severity: str = "fail"  # "fail" blocks acceptance, "warn" only hints
     ask: bool = False  # passed, but unsure: the student is asked instead of blocked
+    # Where the check looked, (x, y, w, h) in source pixels, so the review screen can outline it
+    # (the ear band, the lens area, the brows); None when the check has no place of its own.
+    region: Region | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +50,7 @@ class CheckResult:
             "value": self.value,
             "severity": self.severity,
             "message": self.message.to_dict(),
+            "region": None if self.region is None else [round(float(v), 1) for v in self.region],
         }
 
 

@@ -2,11 +2,15 @@
 
 A check returns None when it cannot measure (no face, the region is outside the frame); the report
 then leaves it out rather than guessing. ``ORDER`` is the review-screen order of spec section 5.
+A module's ``region(analysis, result)`` says where in the source the check looked (``REGIONS``), so the
+review screen can outline it; ``locate`` attaches it to the result.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks import (
@@ -32,9 +36,12 @@ from kiosk.vision.checks import (
     single_face,
 )
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
+
+log = logging.getLogger(__name__)
 
 CheckFn = Callable[[FaceAnalysis, Profile], CheckResult | None]
+RegionFn = Callable[[FaceAnalysis, CheckResult], Region | None]
 
 ORDER: tuple[str, ...] = (
     "single_face",
@@ -88,3 +95,43 @@ CHECKS: dict[str, CheckFn] = {
         natural_colour,
     )
 }
+
+REGIONS: dict[str, RegionFn] = {
+    m.ID: m.region
+    for m in (
+        single_face,
+        head_geometry,
+        head_pose,
+        head_covering,
+        glasses,
+        eyes_open,
+        gaze,
+        mouth_closed,
+        eyebrows_visible,
+        ears_visible,
+        jewellery,
+        clothing_not_blue,
+        heavy_makeup,
+        shoulders_level,
+        background,
+        illumination,
+        exposure,
+        sharpness,
+        red_eye,
+        natural_colour,
+    )
+    if hasattr(m, "region")
+}
+
+
+def locate(a: FaceAnalysis, res: CheckResult) -> CheckResult:
+    """The result with the place the check looked at, when its module names one and it is in the image."""
+    fn = REGIONS.get(res.id)
+    if fn is None or res.region is not None:
+        return res
+    try:
+        box = fn(a, res)
+    except Exception:  # an outline is a help, never a reason to lose the verdict
+        log.exception("region of %s failed", res.id)
+        return res
+    return res if box is None else replace(res, region=box)

@@ -3,14 +3,16 @@ hull), so that exposure, illumination and colour look at the same pixels."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from kiosk.vision import landmarks as lm
-from kiosk.vision.analysis import PATCH_IED, FaceAnalysis
+from kiosk.vision.analysis import PATCH_IED, PATCH_SIDE, FaceAnalysis
 from kiosk.vision.checks._common import polygon_mask
+from kiosk.vision.report import Region
 
 
 def face_hull(a: FaceAnalysis) -> np.ndarray:
@@ -88,3 +90,66 @@ def output_view(a: FaceAnalysis, height: int = 256) -> OutputView | None:
         msk = cv2.resize(msk, size, interpolation=cv2.INTER_AREA)
     out_scale = a.crop.scale if a.crop is not None and a.crop.scale else 240.0 / max(a.face_width, 1.0)
     return OutputView(sub, msk, wx0 / ws, wy0 / ws, ws * size[0] / (wx1 - wx0), out_scale)
+
+
+# -- where a check looked, in source pixels, for the review screen's outlines ----------------------
+
+
+def clip_box(a: FaceAnalysis, x0: float, y0: float, x1: float, y1: float) -> Region | None:
+    """(x, y, w, h) of the rectangle clipped to the image; None when nothing of it is inside."""
+    w, h = a.size
+    x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None
+    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def points_box(a: FaceAnalysis, indices: Iterable[int], pad_ied: float = 0.0) -> Region | None:
+    """The box around mesh points, widened by ``pad_ied`` eye distances on every side."""
+    if a.mesh is None:
+        return None
+    pts = a.mesh.points[list(indices), :2]
+    pad = pad_ied * a.ied
+    (x0, y0), (x1, y1) = pts.min(axis=0) - pad, pts.max(axis=0) + pad
+    return clip_box(a, float(x0), float(y0), float(x1), float(y1))
+
+
+def patch_box(a: FaceAnalysis, x0: float, y0: float, x1: float, y1: float) -> Region | None:
+    """A box in face-patch pixels as the upright box around it in the source (the patch is rotated)."""
+    if a.patch is None:
+        return None
+    rect = a.patch.rect
+    ex, ey = rect.axes()
+    k = rect.width / PATCH_SIDE
+    corners = [
+        np.array([rect.cx, rect.cy]) + ((u - PATCH_SIDE / 2) * k) * ex + ((v - PATCH_SIDE / 2) * k) * ey
+        for u, v in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    ]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return clip_box(a, min(xs), min(ys), max(xs), max(ys))
+
+
+def face_box(a: FaceAnalysis) -> Region | None:
+    """The face from crown (or forehead) to chin, cheek to cheek."""
+    if a.mesh is None:
+        return None
+    xs = (float(a.pt(lm.CHEEK_RIGHT)[0]), float(a.pt(lm.CHEEK_LEFT)[0]))
+    top = a.crown_y if a.crown_y is not None else float(a.pt(lm.FOREHEAD)[1])
+    return clip_box(a, min(xs), min(top, float(a.pt(lm.FOREHEAD)[1])), max(xs), float(a.pt(lm.CHIN)[1]))
+
+
+def below_chin_box(a: FaceAnalysis, half_width_fw: float, top_fh: float, bottom_fh: float) -> Region | None:
+    """A box below the chin: the face centre +/- ``half_width_fw`` face widths, from ``top_fh`` to
+    ``bottom_fh`` face heights (chin to forehead) below the chin (clothing, shoulders)."""
+    if a.mesh is None:
+        return None
+    chin = a.pt(lm.CHIN)
+    face_h = float(np.linalg.norm(chin - a.pt(lm.FOREHEAD)))
+    mx, fw = float(a.pupil_mid[0]), a.face_width
+    return clip_box(
+        a, mx - half_width_fw * fw, chin[1] + top_fh * face_h, mx + half_width_fw * fw, chin[1] + bottom_fh * face_h
+    )
+
+
+EYES = lm.RIGHT_EYE_CONTOUR + lm.LEFT_EYE_CONTOUR
+BROWS = lm.RIGHT_BROW + lm.LEFT_BROW

@@ -9,10 +9,10 @@ import numpy as np
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result, shortfall
-from kiosk.vision.checks._regions import output_view
+from kiosk.vision.checks._regions import clip_box, output_view
 from kiosk.vision.colour import delta_e2000, hue_chroma, to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "background"
 
@@ -92,3 +92,11 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         shortfall(m["chroma"], p.get(g + "min_chroma"), 4.0) if p.get("background") == "blue" else 0.0,
     )
     return result(ID, p, reason is None, score, reason, {k: r(v, 4) for k, v in m.items()})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The part of the frame the photo shows, whose backdrop was judged."""
+    if a.region is None:
+        return None
+    x, y, w, h = a.region
+    return clip_box(a, x, y, x + w, y + h)

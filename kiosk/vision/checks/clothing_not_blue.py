@@ -14,10 +14,10 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
-from kiosk.vision.checks._regions import output_view
+from kiosk.vision.checks._regions import below_chin_box, output_view
 from kiosk.vision.colour import delta_e2000, hue_chroma, to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "clothing_not_blue"
 _BLUE_HUE = (200.0, 300.0)
@@ -74,3 +74,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     score = max(excess(like_bg, limit, limit / 4), excess(blue, _MAX_BLUE_SHARE, 0.1))
     value = {"background_like": r(like_bg), "blue_share": r(blue), "median_l": r(median_l, 1), "coverage": r(coverage)}
     return result(ID, p, reason is None, score, reason, value)
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The torso box the clothing is judged in."""
+    return below_chin_box(a, 0.9, 0.3, 1.2)

@@ -15,10 +15,10 @@ import numpy as np
 
 from kiosk.vision.analysis import PATCH_IED, PATCH_SIDE, FaceAnalysis
 from kiosk.vision.checks._common import r, result, shortfall
-from kiosk.vision.checks._regions import cheek_boxes
+from kiosk.vision.checks._regions import cheek_boxes, patch_box
 from kiosk.vision.colour import to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 from kiosk.vision.roi import RotatedRect, warp
 
 ID = "ears_visible"
@@ -72,3 +72,19 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     worst = min(shares)
     value = {"right": r(shares[0]), "left": r(shares[1])}
     return result(ID, p, worst >= need, shortfall(worst, need, 0.04), "covered", value)
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The band beside the face edge where the ear was looked for: the side with less ear showing."""
+    if a.patch is None:
+        return None
+    pts = a.patch.points
+    eye_y = float(np.mean([pts[i][1] for i in (33, 133, 362, 263)]))
+    y0, y1 = eye_y, float(pts[NOSE_BOTTOM][1])
+    width = 0.4 * PATCH_IED
+    values = res.value if isinstance(res.value, dict) else {}
+    if values.get("left", 1.0) < values.get("right", 1.0):
+        xe = float(max(pts[i][0] for i in LEFT_EDGE))
+        return patch_box(a, xe, y0, min(PATCH_SIDE, xe + width), y1)
+    xe = float(min(pts[i][0] for i in RIGHT_EDGE))
+    return patch_box(a, max(0.0, xe - width), y0, xe, y1)

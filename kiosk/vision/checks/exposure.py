@@ -9,10 +9,10 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, outside, polygon_mask, r, result
-from kiosk.vision.checks._regions import skin_region
+from kiosk.vision.checks._regions import points_box, skin_region
 from kiosk.vision.colour import linear_luminance
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "exposure"
 
@@ -57,3 +57,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         excess(m["shine"], max_shine, max_shine / 3),
     )
     return result(ID, p, not reasons, score, reasons[0] if reasons else None, {k: r(v, 4) for k, v in m.items()})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, range(468))

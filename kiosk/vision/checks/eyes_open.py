@@ -7,8 +7,9 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import r, result, shortfall
+from kiosk.vision.checks._regions import EYES, points_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "eyes_open"
 
@@ -29,3 +30,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     return result(
         ID, p, smaller >= limit, shortfall(smaller, limit, limit / 6), "closed", {"right": r(right), "left": r(left)}
     )
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, EYES, 0.12)

@@ -8,8 +8,9 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._regions import EYES, points_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "gaze"
 
@@ -41,3 +42,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     hmax, vmax = float(p.get("gaze.max_horizontal")), float(p.get("gaze.max_vertical"))
     ratio = max(abs(h) / hmax, abs(v_rel) / vmax)
     return result(ID, p, ratio <= 1.0, excess(ratio, 1.0, 0.2), "gaze", {"horizontal": r(h), "vertical": r(v)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, EYES, 0.12)

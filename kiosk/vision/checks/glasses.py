@@ -9,8 +9,9 @@ from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks import _lens
 from kiosk.vision.checks._attribute import cut_off, probability, score
 from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._regions import BROWS, EYES, points_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "glasses"
 
@@ -55,3 +56,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         if broken:
             return result(ID, p, False, scores[reason], reason, value)
     return result(ID, p, True, max(scores.values()), None, value)
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """Both lens areas: the eyes widened by 0.15 IED, from the brows to below the eyes."""
+    return points_box(a, EYES + BROWS, 0.15)

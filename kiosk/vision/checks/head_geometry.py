@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import r, result
+from kiosk.vision.checks._regions import face_box
 from kiosk.vision.landmarks import CHIN
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "head_geometry"
 
@@ -34,3 +35,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         "crown_from_mask": a.crown_from_mask,
     }
     return result(ID, p, True, 0.0, None, value)
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The head, crown to chin, to set against the framing guide."""
+    return face_box(a)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._regions import face_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "head_pose"
 
@@ -21,3 +22,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     passed = ratios[worst] <= 1.0
     score = excess(ratios[worst], 1.0, 0.2)
     return result(ID, p, passed, score, worst, {k: r(v, 1) for k, v in angles.items()})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The face; the review screen draws the turn or tilt arrow on it from ``value``."""
+    return face_box(a)

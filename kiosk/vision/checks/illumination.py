@@ -11,10 +11,10 @@ import numpy as np
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result, shortfall
-from kiosk.vision.checks._regions import cheek_boxes
+from kiosk.vision.checks._regions import cheek_boxes, patch_box
 from kiosk.vision.colour import to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "illumination"
 _BINS = 20  # L* 0-100 in steps of 5
@@ -35,3 +35,12 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     passed = inter >= min_i and diff <= max_d
     score = max(shortfall(inter, min_i, 0.08), excess(diff, max_d, 2.0))
     return result(ID, p, passed, score, "uneven", {"intersection": r(inter), "cheek_l_diff": r(diff, 1)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """Both cheeks, whose light is compared."""
+    boxes = cheek_boxes(a) if a.patch is not None else []
+    if len(boxes) != 2:
+        return None
+    (ys0, xs0), (ys1, xs1) = boxes
+    return patch_box(a, xs0.start, min(ys0.start, ys1.start), xs1.stop, max(ys0.stop, ys1.stop))

@@ -9,8 +9,9 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, polygon_mask, r, result
+from kiosk.vision.checks._regions import points_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "mouth_closed"
 
@@ -39,3 +40,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     gmax, tmax = float(p.get("mouth_closed.max_gap")), float(p.get("mouth_closed.max_teeth_share"))
     ratio = max(gap / gmax, teeth / tmax)
     return result(ID, p, ratio <= 1.0, excess(ratio, 1.0, 0.25), "open", {"gap": r(gap), "teeth": r(teeth)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, lm.OUTER_LIPS, 0.12)

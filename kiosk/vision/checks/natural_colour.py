@@ -7,10 +7,10 @@ import numpy as np
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import outside, r, result
-from kiosk.vision.checks._regions import cheek_boxes
+from kiosk.vision.checks._regions import cheek_boxes, points_box
 from kiosk.vision.colour import to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "natural_colour"
 
@@ -24,3 +24,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     passed = alo <= am <= ahi and blo <= bm <= bhi
     score = max(outside(am, alo, ahi, 3.0), outside(bm, blo, bhi, 3.0))
     return result(ID, p, passed, score, "cast", {"a": r(am, 1), "b": r(bm, 1)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, range(468))

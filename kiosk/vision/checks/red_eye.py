@@ -7,9 +7,10 @@ import numpy as np
 
 from kiosk.vision.analysis import PATCH_IED, FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._regions import EYES, points_box
 from kiosk.vision.colour import to_lab
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "red_eye"
 _MIN_IRIS_RADIUS_PX = 4.0  # in the source; a booth still has about 20
@@ -31,3 +32,7 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         return None
     limit = float(p.get("red_eye.max_a"))
     return result(ID, p, worst <= limit, excess(worst, limit, 4.0), "red", {"pupil_a": r(worst, 1)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    return points_box(a, EYES, 0.12)

@@ -9,8 +9,9 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import PATCH_IED, FaceAnalysis
 from kiosk.vision.checks._common import r, result, shortfall
+from kiosk.vision.checks._regions import EYES, points_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "sharpness"
 
@@ -36,3 +37,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     v = laplacian_variance(a)
     limit = float(p.get("sharpness.min_laplacian_var"))
     return result(ID, p, v >= limit, shortfall(v, limit, limit / 5), "blurred", {"laplacian_var": r(v, 1)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The eye band the sharpness is measured on."""
+    return points_box(a, EYES, 0.25)

@@ -8,9 +8,9 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
-from kiosk.vision.checks._regions import output_view
+from kiosk.vision.checks._regions import below_chin_box, output_view
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "shoulders_level"
 
@@ -43,3 +43,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     diff = abs(got[0] - got[1])
     limit = float(p.get("shoulders_level.max_difference_px"))
     return result(ID, p, diff <= limit, excess(diff, limit, 3.0), "tilted", {"difference_px": r(diff, 1)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """Both shoulders, below the chin."""
+    return below_chin_box(a, 1.0, 0.0, 0.8)

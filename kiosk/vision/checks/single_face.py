@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._regions import clip_box
 from kiosk.vision.profiles import Profile
-from kiosk.vision.report import CheckResult
+from kiosk.vision.report import CheckResult, Region
 
 ID = "single_face"
 
@@ -18,3 +19,11 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult:
     passed = ratio < limit
     score = excess(ratio, limit, limit / 4) if len(a.faces) > 1 else 0.0
     return result(ID, p, passed, score, "several", {"faces": len(a.faces), "area_ratio": r(ratio)})
+
+
+def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
+    """The second face when there are several."""
+    if len(a.faces) < 2:
+        return None
+    x, y, w, h = a.faces[1].box
+    return clip_box(a, x, y, x + w, y + h)
