@@ -38,6 +38,9 @@ class AcceptedCapture:
     report: dict[str, Any]  # Report.to_dict()
     photo_jpeg: bytes  # the registration photo (480x640 once the spec crop is in place)
     original_jpeg: bytes | None = None  # full-resolution still, only when the config asks for it
+    # Asked (unsure) checks whose question the student answered "does not apply", in the order asked;
+    # the centre can look at those photos again.
+    answered: tuple[str, ...] = ()
 
 
 class CaptureSink(Protocol):

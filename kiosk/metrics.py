@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoM
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-BOOTH_STATES = ("idle", "confirm", "pose", "countdown", "capture", "analyse", "review", "done", "paused")
+BOOTH_STATES = ("idle", "confirm", "pose", "countdown", "capture", "analyse", "review", "ask", "done", "paused")
 LEVELS = {"ok": 0, "warn": 1, "bad": 2}
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,12 @@ MIGRATIONS = [
     );
     CREATE INDEX audit_log_at ON audit_log(at);
     """,
+    # Checks that were unsure about a photo and asked the student instead of failing it, and those the
+    # student answered "does not apply" (JSON lists of check ids; empty for older rows).
+    """
+    ALTER TABLE captures ADD COLUMN asked_checks TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE captures ADD COLUMN answered_checks TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 
@@ -153,9 +160,10 @@ class BoothRecords:
         self, session_id: int, capture_id: str, attempt: int, report: Report, accepted: bool
     ) -> None:
         failed = [c.id for c in report.failures()]
+        asked = [c.id for c in report.asked()] if report.passed else []
         self._write(
-            "INSERT INTO captures(id, session_id, attempt, taken_at, passed, accepted, failed_checks, check_ms)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO captures(id, session_id, attempt, taken_at, passed, accepted, failed_checks, check_ms,"
+            " asked_checks) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 capture_id,
                 session_id,
@@ -165,11 +173,15 @@ class BoothRecords:
                 int(accepted),
                 json.dumps(failed),
                 report.ms,
+                json.dumps(asked),
             ),
         )
 
     def mark_accepted(self, capture_id: str) -> None:
         self._write("UPDATE captures SET accepted=1 WHERE id=?", (capture_id,))
+
+    def record_answers(self, capture_id: str, answered: Sequence[str]) -> None:
+        self._write("UPDATE captures SET answered_checks=? WHERE id=?", (json.dumps(list(answered)), capture_id))
 
     def has_accepted_today(self, uid: str) -> bool:
         row = self._conn.execute(

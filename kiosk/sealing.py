@@ -160,6 +160,7 @@ def capture_meta(capture: AcceptedCapture, include_original: bool) -> dict[str, 
         "profile": capture.profile,
         "attempt": capture.attempt,
         "report": capture.report,
+        "answered": list(capture.answered),
         "images": images,
     }
 

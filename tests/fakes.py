@@ -45,19 +45,42 @@ class FakeCamera:
         return np.full((60, 40, 3), 128, np.uint8)
 
 
+QUESTIONS = {
+    "jewellery": Message(
+        "如果您佩戴了耳环或项链，请摘下后重拍",
+        "If you are wearing earrings or a necklace, please take them off and retake",
+    ),
+    "heavy_makeup": Message(
+        "如果您化了浓妆，请卸妆后重拍", "If you are wearing heavy make-up, please remove it and retake"
+    ),
+    "sharpness": Message("照片可能有些模糊，可以重拍", "The photo may be a little blurred; you may retake it"),
+}
+
+
 @dataclass
 class ScriptedChecker:
-    """Returns the verdicts it was given, one per photo (the last repeats)."""
+    """Returns the verdicts it was given, one per photo (the last repeats).
+
+    ``asks`` gives, per photo (the last repeats), the checks that are unsure about a passing photo: they
+    pass with ``ask=True`` and a question, as the profile's middle band makes them.
+    """
 
     verdicts: list[bool] = field(default_factory=lambda: [True])
+    asks: list[tuple[str, ...]] = field(default_factory=lambda: [()])
     profile_name: str = "chsi"
     calls: int = 0
 
     def check(self, image: np.ndarray) -> Report:
-        ok = self.verdicts[min(self.calls, len(self.verdicts) - 1)]
+        n = self.calls
+        ok = self.verdicts[min(n, len(self.verdicts) - 1)]
+        asked = self.asks[min(n, len(self.asks) - 1)]
         self.calls += 1
         msg = Message("请摘下眼镜", "Please remove your glasses")
-        return Report(checks={"glasses": CheckResult("glasses", ok, 0.1 if ok else 0.9, msg)}, ms=5.0)
+        checks = {"glasses": CheckResult("glasses", ok, 0.1 if ok else 0.9, msg)}
+        for cid in asked:
+            checks[cid] = CheckResult(cid, True, 0.5, QUESTIONS[cid], ask=True)
+        order = ("glasses", "jewellery", "heavy_makeup", "sharpness")
+        return Report(checks=checks, ms=5.0, order=order)
 
 
 @dataclass

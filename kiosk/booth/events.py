@@ -22,6 +22,16 @@ class Touch:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The student answered an asked check's question with "this does not apply to me".
+
+    It names the check, so a double tap can only answer the question that was on screen.
+    """
+
+    check_id: str
+
+
+@dataclass(frozen=True)
 class ButtonPressed:
     """The physical button: it means "yes, go on" in whatever state the booth is in."""
 
@@ -40,4 +50,4 @@ class Hints:
     messages: tuple[Message, ...]
 
 
-Event = CodeSeen | Touch | ButtonPressed | StaffCommand | Hints
+Event = CodeSeen | Touch | Answer | ButtonPressed | StaffCommand | Hints

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.booth import messages as msg
 from kiosk.booth import states as st
 from kiosk.booth.events import Event
 from kiosk.booth.ports import (
@@ -58,6 +59,7 @@ class BoothContext:
     report: Report | None = None
     photo_jpeg: bytes | None = None
     accepted: bool = False
+    answered: list[str] = field(default_factory=list)  # asked checks the student said do not apply
     notice: Message | None = None
     notice_until: float = 0.0
     hints: tuple[Message, ...] = ()
@@ -78,6 +80,7 @@ class BoothContext:
         self.capture_id = None
         self.report = None
         self.photo_jpeg = None
+        self.answered = []
 
 
 class Booth:
@@ -231,7 +234,7 @@ class Booth:
             snap["repeat_capture"] = ctx.repeat_capture
         if isinstance(self.state, st.Countdown):
             snap["countdown"] = max(0, int(b.countdown_s - self.elapsed() + 0.999))
-        if ctx.report is not None and self.state.name in ("review", "done"):
+        if ctx.report is not None and self.state.name in ("review", "ask", "done"):
             failures = ctx.report.failures()
             snap["verdict"] = {
                 "pass": ctx.report.passed,
@@ -239,6 +242,22 @@ class Booth:
                 "more": max(0, len(failures) - 3),
                 "can_retake": ctx.attempt < b.max_attempts and not ctx.accepted,
             }
-        if ctx.photo_jpeg is not None and self.state.name in ("review", "done"):
+        if ctx.photo_jpeg is not None and self.state.name in ("review", "ask", "done"):
             snap["photo"] = f"/photo/{ctx.capture_id}.jpg"
+        snap["question"] = self._question() if isinstance(self.state, st.Ask) else None
         return snap
+
+    def _question(self) -> dict[str, Any] | None:
+        """The asked check on screen: its question, the wording of its answer button, and the count."""
+        ctx = self.ctx
+        pending = st.unanswered(ctx)
+        if not pending or ctx.report is None:
+            return None
+        check = pending[0]
+        return {
+            "id": check.id,
+            **check.message.to_dict(),
+            "answer": msg.answer_label(check.id).to_dict(),
+            "number": len(ctx.answered) + 1,
+            "of": len(ctx.report.asked()),
+        }

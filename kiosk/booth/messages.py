@@ -24,3 +24,29 @@ NO_RETAKES_LEFT = Message(
 )
 PAUSED = Message("本机暂停服务，请稍候", "This booth is paused, please wait")
 TIMED_OUT = Message("操作超时，已返回首页", "Timed out, back to the start")
+ANSWER_ON_SCREEN = Message(
+    "请在屏幕上回答问题：重拍，或确认不适用",
+    "Please answer on the screen: retake, or tell us it does not apply",
+)
+
+# The answer button under an asked check's question: the check's message is the question ("if you are
+# wearing earrings or a necklace, please take them off and retake"); this is the student's way of saying
+# it does not apply. A check without its own wording gets the generic one.
+ANSWERS: dict[str, Message] = {
+    "jewellery": Message("我没有佩戴", "I am not wearing any"),
+    "glasses": Message("我没有戴眼镜", "I am not wearing glasses"),
+    "coloured_contacts": Message("我没有戴美瞳", "I am not wearing coloured lenses"),
+    "heavy_makeup": Message("我没有化浓妆", "I am not wearing heavy make-up"),
+    "head_covering": Message("我没有戴帽子或头饰", "I am not wearing a hat or head covering"),
+    "eyebrows_visible": Message("我的眉毛没有被遮挡", "My eyebrows are not covered"),
+    "ears_visible": Message("我的耳朵没有被遮挡", "My ears are not covered"),
+    "face_occlusion": Message("我的脸没有被遮挡", "Nothing covers my face"),
+    "clothing_not_blue": Message("我的上衣不是蓝色", "My top is not blue"),
+    "hair_tied": Message("我的头发已经扎好", "My hair is tied back"),
+}
+ANSWER_DEFAULT = Message("以上不适用", "This does not apply to me")
+
+
+def answer_label(check_id: str) -> Message:
+    """The wording of the "does not apply" button for ``check_id``'s question."""
+    return ANSWERS.get(check_id, ANSWER_DEFAULT)

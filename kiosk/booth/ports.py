@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -66,6 +67,9 @@ class Records(Protocol):
     ) -> None: ...
 
     def mark_accepted(self, capture_id: str) -> None: ...
+
+    def record_answers(self, capture_id: str, answered: Sequence[str]) -> None:
+        """The asked checks the student has answered "does not apply" for this capture, so far."""
 
     def has_accepted_today(self, uid: str) -> bool: ...
 

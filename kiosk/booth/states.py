@@ -1,7 +1,8 @@
 """One small class per booth state (after pibooth): what it shows, what it accepts, where it leads.
 
 Every state but idle has a timeout back to idle. A passing photo is never dropped by a timeout: review
-saves it before leaving, and nothing that was accepted is held only in memory.
+saves it before leaving, and nothing that was accepted is held only in memory. The one exception is a
+photo the check was unsure about (``ask``): it is kept only once the student has answered its questions.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import uuid
 from typing import TYPE_CHECKING
 
 from kiosk.booth import messages as msg
-from kiosk.booth.events import ButtonPressed, CodeSeen, Event, Hints, StaffCommand, Touch
+from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import AcceptedCapture
+from kiosk.vision.report import CheckResult
 
 if TYPE_CHECKING:
-    from kiosk.booth.machine import Booth
+    from kiosk.booth.machine import Booth, BoothContext
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +230,14 @@ class Analyse(State):
             return Pose()
         assert ctx.session_id is not None and ctx.capture_id is not None
         booth.records.record_capture(ctx.session_id, ctx.capture_id, ctx.attempt, ctx.report, accepted=False)
-        return Review()
+        return Ask() if unanswered(ctx) else Review()
+
+
+def unanswered(ctx: BoothContext) -> list[CheckResult]:
+    """The asked checks of a passing shot whose question the student has not answered yet, in order."""
+    if ctx.report is None or not ctx.report.passed:
+        return []
+    return [c for c in ctx.report.asked() if c.id not in ctx.answered]
 
 
 def _preview_jpeg(booth: Booth, still, report) -> bytes | None:
@@ -261,6 +270,8 @@ class Review(State):
         assert ctx.report is not None
         accept = isinstance(event, Touch) and event.action == "accept"
         if accept or (isinstance(event, ButtonPressed) and ctx.report.passed):
+            if unanswered(ctx):
+                return Ask()
             return self._accept(booth)
         if isinstance(event, Touch) and event.action == "retake":
             if ctx.attempt < booth.settings.booth.max_attempts:
@@ -272,7 +283,7 @@ class Review(State):
 
     def on_timeout(self, booth: Booth) -> State | None:
         # A photo that passed is kept even if the student walked away without pressing accept.
-        if booth.ctx.report is not None and booth.ctx.report.passed:
+        if booth.ctx.report is not None and booth.ctx.report.passed and not unanswered(booth.ctx):
             booth.records.record_event("auto_accept", {})
             return self._accept(booth)
         return super().on_timeout(booth)
@@ -292,6 +303,7 @@ class Review(State):
             attempt=ctx.attempt,
             report=ctx.report.to_dict(),
             photo_jpeg=ctx.photo_jpeg,
+            answered=tuple(ctx.answered),
         )
         try:
             booth.sink.submit(capture)
@@ -303,6 +315,50 @@ class Review(State):
         booth.records.mark_accepted(ctx.capture_id)
         ctx.accepted = True
         return Done()
+
+
+class Ask(Review):
+    """A passing photo the check was unsure about: one question at a time, retake or "does not apply".
+
+    Each asked check's message is a question ("if you are wearing earrings or a necklace, please take
+    them off and retake"). The student either retakes (an attempt like any other) or answers that it does
+    not apply to them; answering the last question accepts the photo through review's acceptance path,
+    and the answers travel with it in the sealed envelope.
+
+    The big button does not accept here: it means "yes, go on", and a student who is wearing earrings
+    would press it just the same, so it only reminds them to answer on the screen. A student who walks
+    away without answering has not said the question does not apply, so the timeout keeps nothing (unlike
+    a plain passing photo, which review saves on timeout).
+    """
+
+    name = "ask"
+    lights = "review"
+
+    def enter(self, booth: Booth) -> State | None:
+        return None if unanswered(booth.ctx) else Review()
+
+    def on_event(self, booth: Booth, event: Event) -> State | None:
+        ctx = booth.ctx
+        pending = unanswered(ctx)
+        if isinstance(event, Answer):
+            if not pending or event.check_id != pending[0].id:
+                return None  # a stale tap for a question no longer on screen
+            ctx.answered.append(event.check_id)
+            assert ctx.capture_id is not None
+            booth.records.record_answers(ctx.capture_id, ctx.answered)
+            if len(pending) > 1:
+                booth.publish()
+                return None
+            # Saved, or (if saving failed) the answered photo waits in review with the notice shown.
+            return self._accept(booth) or Review()
+        if isinstance(event, ButtonPressed) or (isinstance(event, Touch) and event.action == "accept"):
+            booth.show_notice(msg.ANSWER_ON_SCREEN)
+            return None
+        return super().on_event(booth, event)
+
+    def on_timeout(self, booth: Booth) -> State | None:
+        booth.records.record_event("ask_unanswered", {"checks": [c.id for c in unanswered(booth.ctx)]})
+        return State.on_timeout(self, booth)
 
 
 class Done(State):

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from kiosk.booth import Touch
+from kiosk.booth import Answer, Touch
 
 bp = Blueprint("student", __name__)
 
@@ -36,6 +36,13 @@ def state() -> Response:
 def action() -> Any:
     # JSON only: a plain cross-site form cannot send it, so another page cannot press our buttons.
     data = request.get_json(silent=True)
+    if isinstance(data, dict) and data.get("action") == "answer":
+        # "Does not apply" names the question it answers: {"action": "answer", "check": "jewellery"}.
+        check = data.get("check")
+        if not isinstance(check, str) or not 0 < len(check) <= 64:
+            return jsonify({"ok": False, "error": "answer needs the check it answers"}), 400
+        _runtime().booth.post(Answer(check))
+        return jsonify({"ok": True})
     if not isinstance(data, dict) or data.get("action") not in ACTIONS:
         return jsonify({"ok": False, "error": "unknown action"}), 400
     _runtime().booth.post(Touch(data["action"]))

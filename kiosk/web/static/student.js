@@ -51,16 +51,27 @@ function render(s) {
       en: `Shot ${s.attempt} of ${s.max_attempts}`,
     });
   }
-  const shot = $("#shot");
-  if (s.photo && shot.getAttribute("src") !== s.photo) shot.src = s.photo;
+  const q = s.question;
+  if (q) {
+    setText($("#question-text"), q);
+    setText($("#btn-answer"), q.answer);
+    $("#btn-answer").dataset.check = q.id;
+    $("#btn-ask-retake").hidden = !(s.verdict && s.verdict.can_retake);
+    setText($("#question-count"), q.of > 1
+      ? { zh: `第 ${q.number} 个问题，共 ${q.of} 个`, en: `Question ${q.number} of ${q.of}` }
+      : { zh: "", en: "" });
+  }
+  for (const shot of [$("#shot"), $("#ask-shot")]) {
+    if (s.photo && shot.getAttribute("src") !== s.photo) shot.src = s.photo;
+  }
 }
 
-async function act(action) {
+async function act(action, check) {
   try {
     await fetch("/api/action", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ action }),
+      body: JSON.stringify(check ? { action, check } : { action }),
     });
   } catch (e) {
     // The next state update will show where the booth is; nothing to tell the student here.
@@ -69,7 +80,7 @@ async function act(action) {
 
 document.addEventListener("click", (ev) => {
   const btn = ev.target.closest("[data-action]");
-  if (btn) act(btn.dataset.action);
+  if (btn) act(btn.dataset.action, btn.dataset.check);
 });
 
 $("#lang").addEventListener("click", () => {
