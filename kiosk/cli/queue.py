@@ -20,7 +20,7 @@ import os
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,12 @@ def register(sub: Any) -> None:
     ad.add_argument("--idn", help=argparse.SUPPRESS)
     ad.add_argument("--school", required=True)
     ad.add_argument("--level", required=True)
+    ad.add_argument(
+        "--answered",
+        default="",
+        metavar="CHECK,...",
+        help="checks the compliance check was unsure about and the student says do not apply (e.g. jewellery)",
+    )
     ad.set_defaults(func=_friendly(cmd_add))
 
 
@@ -321,11 +327,13 @@ def queue_add(
     school: str,
     level: str,
     checker: Any = None,
+    answered: Sequence[str] = (),
 ) -> str:
     """Seal and queue a technician's photo; return its capture id.
 
     ``checker(photo_jpeg, profile) -> (report dict, photo to queue)`` is the compliance check to run
-    first (None: the photo is queued unchecked and its report says so).
+    first (None: the photo is queued unchecked and its report says so). ``answered``: the asked checks
+    the student says do not apply (a photo with an unanswered asked check is refused, naming them).
     """
     from kiosk.outbox import Outbox
     from kiosk.upload.manual import manual_capture
@@ -349,6 +357,7 @@ def queue_add(
                 profile=config.compliance.profile,
                 taken_at=datetime.now().astimezone(),
                 checker=checker,
+                answered=answered,
             )
         except ValueError as exc:
             raise CliError(f"{photo}: {exc}") from None
@@ -398,6 +407,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if not photo.is_file():  # say so before asking for the name and ID number
         raise CliError(f"{photo}: cannot read (no such file)")
     name, idn = read_identity()
+    answered = [check.strip() for check in args.answered.split(",") if check.strip()]
     capture_id = queue_add(
         config,
         photo,
@@ -407,6 +417,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         school=args.school,
         level=args.level,
         checker=booth_photo_checker(config),
+        answered=answered,
     )
     print(f"queued capture {capture_id}")
     return 0

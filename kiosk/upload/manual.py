@@ -3,12 +3,17 @@
 The technician may type the student's full name and ID number; only the masked forms ever reach the
 envelope, as for a capture code. The compliance check is a parameter (``checker``): ``kiosk queue add``
 passes the booth's own check and photo maker; without one the report says the photo was not checked.
+
+A check that is unsure asks the student a question at the booth ("if you are wearing earrings, please take
+them off"). Here nobody can tap an answer, so the technician answers for the student: a photo with asked
+checks is queued only when each of them is named in ``answered`` (``--answered jewellery``), and refused
+otherwise with the questions to put to the student. The answers are sealed with the photo, as at the booth.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +26,18 @@ PhotoChecker = Callable[[bytes, str], tuple[dict[str, Any], bytes]]
 
 class PhotoRejected(ValueError):
     """The checker found the photo not compliant."""
+
+
+class PhotoNeedsAnswers(PhotoRejected):
+    """The checker was unsure about the photo and nobody has answered its questions yet."""
+
+    def __init__(self, questions: dict[str, str]) -> None:
+        self.questions = questions  # check id -> its question (English)
+        asked = "; ".join(f"{cid} ({q})" for cid, q in questions.items())
+        super().__init__(
+            f"the check is unsure about {asked}: ask the student, then queue it again with"
+            f" --answered {','.join(questions)} (or retake the photo)"
+        )
 
 
 def is_jpeg(data: bytes) -> bool:
@@ -39,8 +56,13 @@ def manual_capture(
     profile: str,
     taken_at: datetime,
     checker: PhotoChecker | None = None,
+    answered: Sequence[str] = (),
 ) -> AcceptedCapture:
-    """Build the accepted capture for a technician's photo; raise PhotoRejected if the checker fails it."""
+    """Build the accepted capture for a technician's photo; raise PhotoRejected if the checker fails it.
+
+    ``answered`` names the asked checks the student said do not apply to them; PhotoNeedsAnswers when an
+    asked check is missing from it. Names of checks that did not ask are left out of the record.
+    """
     if not is_jpeg(photo_jpeg):
         raise ValueError("not a JPEG file")
     if taken_at.tzinfo is None:
@@ -54,6 +76,11 @@ def manual_capture(
         if report.get("pass") is False:
             failed = [cid for cid, c in report.get("checks", {}).items() if not c.get("pass", True)]
             raise PhotoRejected("the photo fails the compliance check: " + (", ".join(failed) or "see report"))
+    asked = [cid for cid in report.get("asked", []) if isinstance(cid, str)]
+    missing = [cid for cid in asked if cid not in answered]
+    if missing:
+        checks = report.get("checks", {})
+        raise PhotoNeedsAnswers({cid: _question(checks.get(cid, {})) for cid in missing})
     subject = SubjectInfo(uid=uid, name=mask_name(name), idn=mask_idn(idn), school=school, level=level)
     return AcceptedCapture(
         capture_id=str(uuid.uuid4()),
@@ -64,4 +91,11 @@ def manual_capture(
         attempt=1,
         report=report,
         photo_jpeg=photo_jpeg,
+        answered=tuple(cid for cid in asked if cid in answered),
     )
+
+
+def _question(check: dict[str, Any]) -> str:
+    message = check.get("message") if isinstance(check, dict) else None
+    text = message.get("en") if isinstance(message, dict) else None
+    return text if isinstance(text, str) and text else "no question given"
