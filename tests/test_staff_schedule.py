@@ -202,3 +202,31 @@ def test_import_from_the_batches_page(tmp_path):
     assert (entry.who, entry.action, entry.target) == ("staff", "schedule_import_failed", "bad.csv")
     rig.console.close()
     rig.runtime.close()
+
+
+def _inflate_member(data: bytes, name: str, size: int) -> bytes:
+    """``data`` (an xlsx) with ``name`` replaced by ``size`` bytes of repetitive XML: a small zip bomb."""
+    import zipfile
+
+    unit = b"<si><t>" + b"A" * 200 + b"</t></si>"
+    body = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + unit * (size // len(unit))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        dst.writestr(name, body + b"</sst>", compresslevel=9)
+    return out.getvalue()
+
+
+def test_an_xlsx_bomb_is_refused_before_it_is_inflated(tmp_path):
+    """A small workbook whose shared strings unpack to 40 MB is refused from its zip directory alone."""
+    good = xlsx_bytes([["日期", "开始时间", "结束时间", "学院", "人数"], ["2026-06-01", "8:00", "9:00", "文学院", 3]])
+    bomb = _inflate_member(good, "xl/sharedStrings.xml", 40 * 1024 * 1024)
+    assert len(bomb) < 400 * 1024
+    with pytest.raises(ScheduleError, match="unpacks to|inflates"):
+        read_schedule(bomb, "bomb.xlsx")
+    data = tmp_path / "data"
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(bomb)
+    assert main(["schedule", "import", str(path), "--data", str(data)]) == 2

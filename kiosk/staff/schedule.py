@@ -4,7 +4,8 @@ Schools publish these as spreadsheets in many small variations, so the reader is
 and strict about content:
 
 * CSV (UTF-8, with or without BOM, or GB18030 as Chinese Excel saves it; comma, tab or semicolon) and
-  XLSX (the first sheet; read with openpyxl).
+  XLSX (the first sheet; read with openpyxl, after its zip directory is checked so that a small file
+  cannot unpack to gigabytes: see ``XLSX_LIMITS``).
 * The header row may follow a title row; columns are found by name, in Chinese or English: 日期/date,
   开始时间/start and 结束时间/end (or one 时间/time column holding "08:30-09:30"), 学院/单位/教学点/unit,
   人数/应到人数/expected. Other columns are ignored.
@@ -28,8 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.staff.store import StaffStore
+from kiosk.ziplimits import ZipLimits, ZipTooLarge, check_zip
 
 MAX_BYTES = 5 * 1024 * 1024
+# A schedule workbook is a few kilobytes of XML; these bounds stop a zip bomb before openpyxl inflates it.
+XLSX_LIMITS = ZipLimits(
+    max_members=200, max_member_bytes=16 * 1024 * 1024, max_total_bytes=32 * 1024 * 1024, max_ratio=200
+)
 MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 10
 
@@ -191,6 +197,12 @@ def _xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        check_zip(data, XLSX_LIMITS)
+    except ZipTooLarge as exc:
+        raise ScheduleError([f"{filename}: {exc}; is this a schedule?"]) from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ScheduleError([f"{filename}: not a readable .xlsx workbook ({exc})"]) from None
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ScheduleError([f"{filename}: not a readable .xlsx workbook ({exc})"]) from None
@@ -202,6 +214,10 @@ def _xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
             if number > MAX_ROWS:
                 raise ScheduleError([f"{filename}: more than {MAX_ROWS} rows; is this a schedule?"])
         return rows
+    except ScheduleError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:  # a part that lied about its size
+        raise ScheduleError([f"{filename}: not a readable .xlsx workbook ({exc})"]) from None
     finally:
         workbook.close()
 
