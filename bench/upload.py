@@ -35,7 +35,7 @@ from kiosk.sealing import generate_centre_keypair, load_public_key  # noqa: E402
 from kiosk.upload.loop import Uploader  # noqa: E402
 from kiosk.upload.targets import make_target  # noqa: E402
 
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789"
 
 
 def _env() -> dict[str, str]:
@@ -166,7 +166,7 @@ def main() -> int:
         private_pem, public_pem = generate_centre_keypair()
         (tmp / "centre.key").write_bytes(private_pem)
         (tmp / "centre.pub").write_bytes(public_pem)
-        (tmp / "tokens").write_text(TOKEN + "\n")
+        (tmp / "tokens").write_text(f"bench-01 {TOKEN}\n")
 
         rate = _fill(tmp / "http", tmp / "centre.pub", args.count, args.photo_kb, seed=1)
         rows.append((f"queue a capture (seal + durable write + commit), {args.photo_kb} KiB photo", f"{rate:.0f} /s"))

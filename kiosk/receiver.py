@@ -5,6 +5,14 @@ key only to prove an envelope opens (a corrupt one is refused with 422, so the k
 hear of it); it stores the envelope sealed, as it came. Deduplication is by capture id: the same bytes
 again answer 200, different bytes 409, so a kiosk that retries after a lost answer never stores twice.
 
+Credentials: each booth has its own bearer token, bound to its kiosk id (token file lines
+``<kiosk_id> <token>``). The token is checked from the request headers before the body is read (a
+waitress parser hook answers 401 and closes the connection), and an envelope is stored only when the
+kiosk id in its clear-text header is the one the token belongs to, so a stolen booth's token uploads as
+that booth and no other. A revocation list (kiosk ids, one per line) refuses a booth outright with 403;
+both files are read again when they change, so revoking needs no restart. Without tokens the receiver
+refuses to start unless told ``--insecure-open`` (a test bench). See docs/security.md.
+
 Served by waitress. It speaks plain HTTP: put TLS in front of it (a reverse proxy) when kiosks reach it
 over a network.
 """
@@ -14,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +33,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask, Response, jsonify, request
 
 from kiosk.files import atomic_write
-from kiosk.sealing import SUFFIX, EnvelopeError, is_capture_id, open_envelope, parse_header
+from kiosk.sealing import MAX_ENVELOPE_BYTES, SUFFIX, EnvelopeError, is_capture_id, open_envelope, parse_header
 
 log = logging.getLogger(__name__)
-
-MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
 
 
 class CaptureStore:
@@ -60,32 +67,138 @@ class CaptureStore:
             return None
 
 
+ANY_BOOTH = "*"  # a token not bound to one kiosk id: only through the Python API, for test benches
+KIOSK_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class CredentialError(ValueError):
+    """A token or revocation file that cannot be used; one line naming the file and line."""
+
+
+def parse_tokens(text: str, where: str = "token file") -> dict[str, str]:
+    """``<kiosk_id> <token>`` per line (blank lines and ``#`` comments ignored) -> {token: kiosk_id}."""
+    tokens: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2 or KIOSK_ID_RE.fullmatch(parts[0]) is None:
+            raise CredentialError(
+                f"{where}: line {number}: expected '<kiosk id> <token>' (each booth has its own token)"
+            )
+        kiosk_id, token = parts
+        if len(token) < 16:
+            raise CredentialError(f"{where}: line {number}: token shorter than 16 characters")
+        if token in tokens:
+            raise CredentialError(f"{where}: line {number}: the same token is given to two booths")
+        tokens[token] = kiosk_id
+    return tokens
+
+
+def parse_revoked(text: str) -> frozenset[str]:
+    """Kiosk ids, one per line (``#`` comments allowed): booths whose uploads are refused."""
+    return frozenset(ln.split("#", 1)[0].strip() for ln in text.splitlines() if ln.split("#", 1)[0].strip())
+
+
+class _Watched:
+    """A small file parsed again whenever its modification time or size changes."""
+
+    def __init__(self, path: Path, parse: Callable[[str], Any]) -> None:
+        self.path, self.parse = Path(path), parse
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self.value = self._load()
+
+    def _load(self) -> Any:
+        st = self.path.stat()
+        value = self.parse(self.path.read_text(encoding="utf-8"))
+        self._stamp = (st.st_mtime_ns, st.st_size)
+        return value
+
+    def current(self) -> Any:
+        with self._lock:
+            try:
+                st = self.path.stat()
+                if (st.st_mtime_ns, st.st_size) != self._stamp:
+                    self.value = self._load()
+            except (OSError, CredentialError) as exc:  # keep the last good list; say why once per change
+                log.error("%s: cannot reload (%s); keeping the previous list", self.path, exc)
+                self._stamp = None
+            return self.value
+
+
+class Credentials:
+    """Which token belongs to which booth, and which booths are revoked (both possibly read from files)."""
+
+    def __init__(
+        self,
+        tokens: Mapping[str, str] | Sequence[str] | _Watched = (),
+        revoked: Iterable[str] | _Watched = (),
+        insecure_open: bool = False,
+    ) -> None:
+        if isinstance(tokens, _Watched):
+            self._tokens: _Watched | dict[str, str] = tokens
+        elif isinstance(tokens, Mapping):
+            self._tokens = dict(tokens)
+        else:  # bare tokens: any booth (the Python API's test benches; the token file never yields these)
+            self._tokens = {t: ANY_BOOTH for t in tokens if t}
+        self._revoked: _Watched | frozenset[str] = revoked if isinstance(revoked, _Watched) else frozenset(revoked)
+        self.insecure_open = insecure_open
+        if not self.tokens() and not insecure_open:
+            raise CredentialError("no upload tokens: give a token file, or insecure_open for a closed test bench")
+
+    @classmethod
+    def from_files(cls, token_file: Path | None, revoked_file: Path | None, insecure_open: bool) -> Credentials:
+        tokens: Any = _Watched(token_file, lambda t: parse_tokens(t, str(token_file))) if token_file else {}
+        revoked: Any = _Watched(revoked_file, parse_revoked) if revoked_file else ()
+        return cls(tokens, revoked, insecure_open)
+
+    def tokens(self) -> dict[str, str]:
+        return self._tokens.current() if isinstance(self._tokens, _Watched) else self._tokens
+
+    def revoked(self) -> frozenset[str]:
+        return self._revoked.current() if isinstance(self._revoked, _Watched) else self._revoked
+
+    def booth_for(self, authorization: str | None) -> str | None:
+        """The kiosk id the bearer token belongs to (ANY_BOOTH when open), or None when it is not valid."""
+        tokens = self.tokens()
+        if not tokens and self.insecure_open:
+            return ANY_BOOTH
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        given = authorization.removeprefix("Bearer ").strip().encode()
+        found = None
+        for token, kiosk_id in tokens.items():  # compare with every token: no early exit to time
+            if hmac.compare_digest(given, token.encode()):
+                found = kiosk_id
+        return found
+
+
 class Receiver:
     def __init__(
         self,
         private_key: X25519PrivateKey,
         store: Path,
-        tokens: Sequence[str] = (),
+        tokens: Credentials | Mapping[str, str] | Sequence[str] = (),
         max_bytes: int = MAX_ENVELOPE_BYTES,
     ) -> None:
         self.private_key = private_key
         self.store = CaptureStore(store)
-        self.tokens = [t.encode() for t in tokens if t]
+        self.credentials = tokens if isinstance(tokens, Credentials) else Credentials(tokens)
         self.max_bytes = max_bytes
         self.answers: Counter[int] = Counter()  # status -> count, for the operator and the tests
 
     def authorised(self, header: str | None) -> bool:
-        if not self.tokens:
-            return True
-        if not header or not header.startswith("Bearer "):
-            return False
-        given = header.removeprefix("Bearer ").strip().encode()
-        return any(hmac.compare_digest(given, t) for t in self.tokens)
+        return self.credentials.booth_for(header) is not None
 
     def handle_put(self, capture_id: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
         """The protocol, independent of Flask: return (status, JSON answer)."""
-        if not self.authorised(headers.get("Authorization")):
+        booth = self.credentials.booth_for(headers.get("Authorization"))
+        if booth is None:
             return 401, {"error": "unauthorised"}
+        if booth != ANY_BOOTH and booth in self.credentials.revoked():
+            return 403, {"error": "this booth's credential is revoked"}
         if not is_capture_id(capture_id):
             return 400, {"error": "capture id must be a UUID"}
         key = headers.get("Idempotency-Key")
@@ -103,6 +216,11 @@ class Receiver:
             return 422, {"error": f"not a capture envelope: {exc}"}
         if header.capture_id != capture_id:
             return 422, {"error": "envelope header names another capture id"}
+        if booth not in (ANY_BOOTH, header.kiosk_id):
+            log.warning("capture %s: token of %s used for an envelope of %s", capture_id, booth, header.kiosk_id)
+            return 403, {"error": "this token belongs to another booth"}
+        if header.kiosk_id in self.credentials.revoked():
+            return 403, {"error": "this booth's credential is revoked"}
         existing = self.store.stored_sha256(capture_id)
         if existing is not None:
             return self._duplicate(capture_id, existing, sha256)
@@ -130,6 +248,9 @@ class Receiver:
 
         @app.put("/v1/captures/<capture_id>")
         def put_capture(capture_id: str) -> Response:
+            if not self.authorised(request.headers.get("Authorization")):  # before touching the body
+                self.answers[401] += 1
+                return _answer(401, {"error": "unauthorised"})
             length = request.content_length
             if length is not None and length > self.max_bytes:
                 return _answer(413, {"error": "envelope too large"})
@@ -159,17 +280,59 @@ def _answer(status: int, doc: dict[str, Any]) -> Response:
     return resp
 
 
-def read_tokens(path: Path) -> list[str]:
-    """One token per line; blank lines and ``#`` comments ignored (several kiosks, several tokens)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+def read_tokens(path: Path) -> dict[str, str]:
+    """The token file: ``<kiosk_id> <token>`` per line -> {token: kiosk_id}."""
+    return parse_tokens(Path(path).read_text(encoding="utf-8"), str(path))
 
 
-def make_server(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 4, **adjust: Any) -> Any:
-    """A waitress server, bound but not yet serving (``.effective_port`` tells the port); see serve_until."""
+def make_server(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 4,
+    authorised: Callable[[str | None], bool] | None = None,
+    **adjust: Any,
+) -> Any:
+    """A waitress server, bound but not yet serving (``.effective_port`` tells the port); see serve_until.
+
+    With ``authorised``, an upload whose ``Authorization`` header it refuses is answered 401 as soon as
+    the headers are in, and the connection closed: waitress would otherwise read the whole body (up to
+    ``max_request_body_size``, set here to the envelope limit) before the application sees the request.
+    """
     from waitress.server import create_server
 
-    return create_server(app, host=host, port=port, threads=threads, ident="kiosk-receiver", **adjust)
+    adjust.setdefault("max_request_body_size", MAX_ENVELOPE_BYTES + 1)
+    server = create_server(app, host=host, port=port, threads=threads, ident="kiosk-receiver", **adjust)
+    if authorised is not None:
+        server.channel_class = _auth_first_channel(authorised)
+    return server
+
+
+def _auth_first_channel(authorised: Callable[[str | None], bool]) -> type:
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+    from waitress.utilities import Error
+
+    class Unauthorized(Error):  # type: ignore[misc]
+        code = 401
+        reason = "Unauthorized"
+
+        def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+            status, headers, body = super().to_response(ident)
+            return status, [*headers, ("WWW-Authenticate", 'Bearer realm="kiosk"')], body
+
+    class AuthFirstParser(HTTPRequestParser):  # type: ignore[misc]
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if self.command == "PUT" and not authorised(self.headers.get("AUTHORIZATION")):
+                self.error = Unauthorized("a bearer token is needed")
+                self.expect_continue = False
+                self.completed = True  # the body is never read; waitress closes after answering
+
+    class AuthFirstChannel(HTTPChannel):  # type: ignore[misc]
+        parser_class = AuthFirstParser
+
+    return AuthFirstChannel
 
 
 def serve_until(server: Any, stop: threading.Event, poll_s: float = 0.05) -> None:

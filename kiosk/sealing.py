@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
 from kiosk.capture import AcceptedCapture
 from kiosk.codes.subject import enforce_masking
+from kiosk.ziplimits import ZipLimits, ZipTooLarge, check_members
 
 MAGIC = b"XCE1"
 VERSION = 1
@@ -48,6 +49,15 @@ FORMAT = "kiosk-capture-envelope"
 INFO_PREFIX = f"{FORMAT} v{VERSION}".encode("ascii") + b"\x00"
 SUFFIX = ".xce"
 MAX_HEADER = 4 + 1 + 1 + 255 + 1 + 255
+MAX_ENVELOPE_BYTES = 64 * 1024 * 1024  # a 480x640 photo plus a full-resolution original fit many times over
+MEMBERS = ("meta.json", "photo.jpg", "original.jpg")
+MAX_META_BYTES = 1024 * 1024
+# What an opener unpacks: the container is written stored (JPEGs do not shrink), so a deflated part is
+# refused outright and no part can be larger than the decrypted payload itself.
+CONTAINER_LIMITS = ZipLimits(
+    max_members=len(MEMBERS), max_member_bytes=MAX_ENVELOPE_BYTES, max_total_bytes=MAX_ENVELOPE_BYTES,
+    max_ratio=1.0, ratio_floor=0, stored_only=True,
+)  # fmt: skip
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed, so the container says nothing about when it was made
 
 
@@ -117,6 +127,15 @@ def parse_header(data: bytes) -> tuple[EnvelopeHeader, int]:
     if len(data) - pos < KEM.X25519.enc_length() + 16:
         raise EnvelopeError("truncated envelope (no sealed payload)")
     return EnvelopeHeader(capture_id, kiosk_id, version), pos
+
+
+def read_envelope_file(path: Path) -> bytes:
+    """An envelope file's bytes, refusing one too large to be a capture before reading it."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_ENVELOPE_BYTES + 1)
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError(f"{path}: larger than {MAX_ENVELOPE_BYTES // (1024 * 1024)} MB, not a capture envelope")
+    return data
 
 
 def read_header_file(path: Path) -> EnvelopeHeader:
@@ -193,6 +212,8 @@ def seal_capture(capture: AcceptedCapture, public_key: X25519PublicKey, include_
 
 def open_envelope(data: bytes, private_key: X25519PrivateKey) -> OpenedCapture:
     """Open an envelope with the centre's private key and check everything inside agrees with itself."""
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError(f"envelope larger than {MAX_ENVELOPE_BYTES // (1024 * 1024)} MB")
     header, pos = parse_header(data)
     try:
         plain = _suite().decrypt(data[pos:], private_key, info=INFO_PREFIX + data[:pos])
@@ -200,11 +221,14 @@ def open_envelope(data: bytes, private_key: X25519PrivateKey) -> OpenedCapture:
         raise EnvelopeError("envelope does not open with this key (tampered, truncated or for another centre)") from exc
     try:
         with zipfile.ZipFile(io.BytesIO(plain)) as zf:
+            _check_container(zf, len(plain))
             meta = json.loads(zf.read("meta.json"))
             photo = zf.read("photo.jpg")
             original = zf.read("original.jpg") if "original.jpg" in zf.namelist() else None
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise EnvelopeError(f"sealed container is malformed ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise EnvelopeError("sealed container is malformed (meta.json is not an object)")
     if meta.get("capture_id") != header.capture_id or meta.get("kiosk_id") != header.kiosk_id:
         raise EnvelopeError("sealed metadata does not match the envelope header")
     images = meta.get("images", {})
@@ -214,6 +238,26 @@ def open_envelope(data: bytes, private_key: X25519PrivateKey) -> OpenedCapture:
         if images.get(name, {}).get("sha256") != sha256_hex(blob):
             raise EnvelopeError(f"{name} does not match its sha256 in meta.json")
     return OpenedCapture(header, meta, photo, original)
+
+
+def _check_container(zf: zipfile.ZipFile, payload_bytes: int) -> None:
+    """Refuse a container that could unpack to more than it holds: a validly sealed zip bomb.
+
+    Anyone with the centre's public key can seal, so the container is hostile input like any other.
+    """
+    members = zf.infolist()
+    names = [m.filename for m in members]
+    if len(set(names)) != len(names) or not set(names) <= set(MEMBERS):
+        raise EnvelopeError("sealed container holds unexpected parts")
+    try:
+        check_members(members, CONTAINER_LIMITS)
+    except ZipTooLarge as exc:
+        raise EnvelopeError(f"sealed container refused: {exc}") from None
+    for m in members:
+        if m.file_size != m.compress_size or m.file_size > payload_bytes:
+            raise EnvelopeError(f"sealed container refused: {m.filename} claims more than the envelope holds")
+        if m.filename == "meta.json" and m.file_size > MAX_META_BYTES:
+            raise EnvelopeError("sealed container refused: meta.json larger than 1 MB")
 
 
 # --- keys -------------------------------------------------------------------------------------------

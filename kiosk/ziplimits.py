@@ -43,7 +43,8 @@ def check_members(members: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
         if limits.stored_only and info.compress_type != zipfile.ZIP_STORED:
             raise ZipTooLarge(f"{info.filename}: compressed, but only stored parts are accepted")
         if info.file_size > limits.max_member_bytes:
-            raise ZipTooLarge(f"{info.filename}: unpacks to {_mb(info.file_size)}, more than {_mb(limits.max_member_bytes)}")
+            limit = _mb(limits.max_member_bytes)
+            raise ZipTooLarge(f"{info.filename}: unpacks to {_mb(info.file_size)}, more than {limit}")
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise ZipTooLarge(f"{info.filename}: inflates {info.file_size // max(info.compress_size, 1)}-fold")
         total += info.file_size

@@ -22,6 +22,8 @@ from test_upload_helpers import (
 from kiosk.cli import main
 from kiosk.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
 
+ALPHA, BETA = "alpha-0123456789abcdef", "beta-0123456789abcdef"
+
 
 def _put(base: str, capture_id: str, body: bytes, token: str | None = "tok", **extra: str) -> requests.Response:
     headers = {
@@ -115,7 +117,7 @@ def test_receiver_command(tmp_path: Path, keys: Keys) -> None:
     """``kiosk receiver`` as its own process, stopped with SIGTERM."""
     port = free_port()
     tokens = tmp_path / "tokens"
-    tokens.write_text("# booths\nalpha\nbeta\n")
+    tokens.write_text(f"# booths\nbooth-01 {ALPHA}\nbooth-02 {BETA}\n")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -148,8 +150,9 @@ def test_receiver_command(tmp_path: Path, keys: Keys) -> None:
                 time.sleep(0.05)
         capture = make_capture()
         body = seal_capture(capture, keys.public)
-        assert _put(base, capture.capture_id, body, token="beta").status_code == 201
-        assert _put(base, capture.capture_id, body, token="gamma").status_code == 401
+        assert _put(base, capture.capture_id, body, token="gamma-0123456789ab").status_code == 401
+        assert _put(base, capture.capture_id, body, token=BETA).status_code == 403  # booth-02's token
+        assert _put(base, capture.capture_id, body, token=ALPHA).status_code == 201
     finally:
         proc.terminate()
         proc.wait(10)
@@ -167,3 +170,70 @@ def test_receiver_cli_errors(tmp_path: Path, keys: Keys, capsys: pytest.CaptureF
     assert main(["receiver", "--key", str(keys.private_path), "--store", str(tmp_path), "--port", "0"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3 and all(e.startswith("kiosk: ") for e in err)
+
+
+def test_unauthorised_upload_is_answered_before_its_body_is_read(tmp_path: Path, keys: Keys) -> None:
+    """A 60 MB PUT without a token gets 401 from its headers alone: the client never has to send the body."""
+    import socket
+
+    with running_receiver(keys.private, tmp_path / "s") as (base, receiver):
+        host, port = base.removeprefix("http://").split(":")
+        cid = str(uuid.uuid4())
+        for auth in ("", "Authorization: Bearer wrong-token-0123456789\r\n"):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                head = f"PUT /v1/captures/{cid} HTTP/1.1\r\nHost: x\r\nContent-Length: 60000000\r\n{auth}\r\n"
+                sock.sendall(head.encode() + b"\0" * 4096)  # a little of the body, never the rest
+                answer = sock.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 401") and b"www-authenticate: bearer" in answer.lower()
+        assert not list((tmp_path / "s").iterdir())
+
+
+def test_a_token_uploads_only_as_its_own_booth(tmp_path: Path, keys: Keys) -> None:
+    """A stolen booth-01 token cannot forge booth-99's envelopes nor squat on their capture ids."""
+    real = make_capture(kiosk_id="booth-99")
+    forged = seal_capture(real, keys.public)  # sealed with centre.pub, which every booth holds
+    tokens = {ALPHA: "booth-01", BETA: "booth-99"}
+    with running_receiver(keys.private, tmp_path / "s", tokens=tokens) as (base, _):
+        r = _put(base, real.capture_id, forged, token=ALPHA)
+        assert r.status_code == 403 and "another booth" in r.json()["error"]
+        assert not list((tmp_path / "s").glob("*.xce"))
+        assert _put(base, real.capture_id, seal_capture(real, keys.public), token=BETA).status_code == 201
+
+
+def test_revoked_booth_is_refused_without_a_restart(tmp_path: Path, keys: Keys) -> None:
+    from kiosk.receiver import Credentials
+
+    token_file, revoked = tmp_path / "tokens", tmp_path / "revoked"
+    token_file.write_text(f"booth-01 {ALPHA}\n")
+    revoked.write_text("# stolen booths\n")
+    credentials = Credentials.from_files(token_file, revoked, insecure_open=False)
+    with running_receiver(keys.private, tmp_path / "s", tokens=credentials) as (base, _):
+        first, second = make_capture(), make_capture()
+        assert _put(base, first.capture_id, seal_capture(first, keys.public), token=ALPHA).status_code == 201
+        revoked.write_text("# stolen booths\nbooth-01  # 2026-06-02, reported by the school\n")
+        r = _put(base, second.capture_id, seal_capture(second, keys.public), token=ALPHA)
+        assert r.status_code == 403 and "revoked" in r.json()["error"]
+        token_file.write_text(f"booth-01 {BETA}\n")  # rotation: the old token stops working at once
+        revoked.write_text("")
+        assert _put(base, second.capture_id, seal_capture(second, keys.public), token=ALPHA).status_code == 401
+        assert _put(base, second.capture_id, seal_capture(second, keys.public), token=BETA).status_code == 201
+
+
+def test_receiver_needs_tokens_bound_to_booths(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["receiver", "--key", str(keys.private_path), "--store", str(tmp_path / "s"), "--port", str(free_port())]
+    assert main(base) == 2
+    assert "--insecure-open" in capsys.readouterr().err
+    shared = tmp_path / "tokens"
+    shared.write_text(f"{ALPHA}\n")
+    assert main([*base, "--token-file", str(shared)]) == 2
+    err = capsys.readouterr().err
+    assert "line 1" in err and "<kiosk id> <token>" in err and err.count("\n") == 1
+
+
+def test_a_sealed_zip_bomb_gets_422(tmp_path: Path, keys: Keys) -> None:
+    from test_sealing import _sealed_bomb
+
+    cid, bomb = _sealed_bomb(keys, 40 * 1024 * 1024)
+    with running_receiver(keys.private, tmp_path / "s") as (base, _):
+        r = _put(base, cid, bomb)
+        assert r.status_code == 422 and "compressed" in r.json()["error"]

@@ -182,3 +182,38 @@ def test_key_loaders_name_the_problem(tmp_path: Path, keys: Keys) -> None:
         load_public_key(keys.private_path)
     with pytest.raises(KeyFileError, match="private key"):
         load_private_key(keys.public_path)
+
+
+def _sealed_bomb(keys: Keys, meta_bytes: int) -> tuple[str, bytes]:
+    """A validly sealed envelope (anyone with centre.pub can make one) whose meta.json is deflated padding."""
+    capture = make_capture()
+    header = EnvelopeHeader(capture.capture_id, capture.kiosk_id).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        meta = {"capture_id": capture.capture_id, "kiosk_id": capture.kiosk_id, "pad": " " * meta_bytes}
+        zf.writestr("meta.json", json.dumps(meta), compresslevel=9)
+        zf.writestr("photo.jpg", capture.photo_jpeg)
+    return capture.capture_id, header + _suite().encrypt(buf.getvalue(), keys.public, info=INFO_PREFIX + header)
+
+
+def test_a_sealed_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path, keys: Keys, capsys) -> None:
+    """A small envelope whose meta.json inflates to 40 MB: refused by open_envelope and by ``kiosk unseal``."""
+    cid, bomb = _sealed_bomb(keys, 40 * 1024 * 1024)
+    assert len(bomb) < 200 * 1024
+    with pytest.raises(EnvelopeError, match="compressed"):
+        open_envelope(bomb, keys.private)
+    env = tmp_path / f"{cid}.xce"
+    env.write_bytes(bomb)
+    assert main(["unseal", "--key", str(keys.private_path), str(env), "--out", str(tmp_path / "open")]) == 2
+    err = capsys.readouterr().err
+    assert "refused" in err and err.count("\n") == 1 and not (tmp_path / "open").exists()
+
+
+def test_unseal_refuses_a_file_too_large_to_be_an_envelope(tmp_path: Path, keys: Keys, capsys) -> None:
+    from kiosk.sealing import MAX_ENVELOPE_BYTES
+
+    big = tmp_path / "big.xce"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_ENVELOPE_BYTES + 1)  # sparse: costs no disk
+    assert main(["unseal", "--key", str(keys.private_path), str(big), "--out", str(tmp_path / "open")]) == 2
+    assert "larger than 64 MB" in capsys.readouterr().err

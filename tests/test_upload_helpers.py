@@ -111,7 +111,7 @@ def running_receiver(
     app: Any = receiver.app()
     if delay_s:
         app = _Slow(app, delay_s)
-    server = make_server(app, "127.0.0.1", 0, threads=4)
+    server = make_server(app, "127.0.0.1", 0, threads=4, authorised=receiver.authorised)
     stop = threading.Event()
     thread = threading.Thread(target=serve_until, args=(server, stop), daemon=True)
     thread.start()

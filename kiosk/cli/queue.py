@@ -100,7 +100,11 @@ def register(sub: Any) -> None:
     rc.add_argument("--store", required=True, metavar="DIR", help="folder for received envelopes")
     rc.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     rc.add_argument("--port", type=int, default=8090, metavar="P", help="port (default 8090)")
-    rc.add_argument("--token-file", metavar="F", help="accepted bearer tokens, one per line")
+    rc.add_argument("--token-file", metavar="F", help="one '<kiosk id> <token>' line per booth (re-read on change)")
+    rc.add_argument("--revoked-file", metavar="F", help="kiosk ids refused outright, one a line (re-read on change)")
+    rc.add_argument(
+        "--insecure-open", action="store_true", help="accept uploads without a token (a closed test bench only)"
+    )
     rc.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
     rc.set_defaults(func=_friendly(cmd_receiver))
 
@@ -170,11 +174,11 @@ def cmd_centre_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_unseal(args: argparse.Namespace) -> int:
-    from kiosk.sealing import load_private_key, open_envelope
+    from kiosk.sealing import load_private_key, open_envelope, read_envelope_file
 
     key = load_private_key(Path(args.key))
     try:
-        data = Path(args.envelope).read_bytes()
+        data = read_envelope_file(Path(args.envelope))
     except OSError as exc:
         raise CliError(f"{args.envelope}: cannot read ({exc.strerror})") from None
     opened = open_envelope(data, key)
@@ -235,25 +239,33 @@ def cmd_uploader(args: argparse.Namespace) -> int:
 
 
 def cmd_receiver(args: argparse.Namespace) -> int:
-    from kiosk.receiver import Receiver, make_server, read_tokens, serve_until
+    from kiosk.receiver import CredentialError, Credentials, Receiver, make_server, serve_until
     from kiosk.sealing import load_private_key
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: expected 1 to 65535, got {args.port}")
     key = load_private_key(Path(args.key))
-    tokens: list[str] = []
-    if args.token_file:
-        try:
-            tokens = read_tokens(Path(args.token_file))
-        except OSError as exc:
-            raise CliError(f"{args.token_file}: cannot read ({exc.strerror})") from None
-        if not tokens:
-            raise CliError(f"{args.token_file}: holds no token")
-    else:
-        log.warning("no --token-file: every request is accepted without a token")
-    receiver = Receiver(key, Path(args.store), tokens)
+    if not args.token_file and not args.insecure_open:
+        raise CliError("give --token-file (one '<kiosk id> <token>' per booth), or --insecure-open for a test bench")
     try:
-        server = make_server(receiver.app(), args.host, args.port, threads=max(1, args.threads))
+        credentials = Credentials.from_files(
+            Path(args.token_file) if args.token_file else None,
+            Path(args.revoked_file) if args.revoked_file else None,
+            insecure_open=args.insecure_open,
+        )
+    except CredentialError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename}: cannot read ({exc.strerror})") from None
+    if args.token_file and not credentials.tokens():
+        raise CliError(f"{args.token_file}: holds no token")
+    if not credentials.tokens():
+        log.warning("--insecure-open: every request is accepted without a token")
+    receiver = Receiver(key, Path(args.store), credentials)
+    try:
+        server = make_server(
+            receiver.app(), args.host, args.port, threads=max(1, args.threads), authorised=receiver.authorised
+        )
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
     print(f"receiver listening on http://{args.host}:{server.effective_port}, storing in {args.store}", flush=True)
