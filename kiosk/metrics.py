@@ -143,6 +143,18 @@ class BoothCollector:
         yield from _gauge("kiosk_accepted_today", "Photos accepted today (voided ones excluded)", t.accepted)
         yield from _gauge("kiosk_voided_today", "Photos voided by staff today", t.voided)
         yield from _labelled("kiosk_rejections_today", "Rejected photos today, by failed check", "check", t.rejections)
+        yield from _labelled(
+            "kiosk_questions_asked_today",
+            "Passing photos a check was unsure about and asked, by check",
+            "check",
+            t.asked,
+        )
+        yield from _labelled(
+            "kiosk_questions_answered_today",
+            "Questions the student answered 'does not apply', by check",
+            "check",
+            t.answered,
+        )
         current = overview.progress.current
         yield from _gauge("kiosk_batch_running", "1 while a scheduled batch's slot is on", current is not None)
         if current is not None:

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk.staff.health import SystemProbe
 from kiosk.staff.schedule import read_schedule, save_batches
-from tests.test_staff_helpers import GB, DiskUsage, fake_system, make_rig, photograph
+from tests.test_staff_helpers import GB, DiskUsage, fake_system, make_rig, photograph, photograph_asked
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -107,6 +107,7 @@ def test_every_metric_is_documented_in_the_readme(rig):
     save_batches(rig.console.store, read_schedule(schedule.encode(), "s.csv"), "s.csv", rig.clock.wall())
     photograph(rig.runtime, "1", [False, True])
     photograph(rig.runtime, "2")
+    photograph_asked(rig.runtime, "3", ("jewellery",), answer=True)
     outbox = rig.runtime.outbox
     outbox.mark_done(outbox.claim().capture_id)
     outbox.mark_retry(outbox.claim().capture_id, "centre unreachable")

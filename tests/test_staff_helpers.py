@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
+from kiosk.booth import Answer, Booth, BoothSettings, CodeSeen, Touch
 from kiosk.clock import FakeClock
 from kiosk.config import Config, load_config
 from kiosk.hw.supervisor import CameraStatus
@@ -228,6 +228,33 @@ def photograph(runtime: FakeRuntime, uid: str, verdicts: Sequence[bool] = (True,
         booth.step()
     assert booth.state.name == "idle"
     clock.advance(seconds / 2)
+
+
+def photograph_asked(runtime: FakeRuntime, uid: str, asks: tuple[str, ...], answer: bool) -> None:
+    """One student whose passing photo makes ``asks`` unsure: they answer every question, or walk away."""
+    booth, clock = runtime.booth, runtime.clock
+    runtime.checker.verdicts, runtime.checker.asks, runtime.checker.calls = [True], [asks], 0
+    booth.post(CodeSeen(f"GOOD:{uid}"))
+    booth.step()
+    for action in ("confirm", "start"):
+        booth.post(Touch(action))
+        booth.step()
+    clock.advance(booth.settings.booth.countdown_s + 0.1)
+    for _ in range(3):
+        booth.step()
+    assert booth.state.name == "ask"
+    if answer:
+        for check in asks:
+            booth.post(Answer(check))
+            booth.step()
+        assert booth.state.name == "done"
+        booth.post(Touch("finish"))
+    else:
+        clock.advance(booth.settings.booth.review_timeout_s + 1)
+    booth.step()
+    assert booth.state.name == "idle"
+    runtime.checker.asks = [()]
+    clock.advance(10)
 
 
 def staff_rig(tmp_path, **settings):

@@ -7,6 +7,9 @@ leaving the booth). Definitions, as the statistics page states them:
 * captures: photos taken (every attempt); accepted: photos the student accepted and staff did not void;
 * retakes per student: photos beyond the first, averaged over students who took at least one;
 * rejection reasons: failed compliance checks by check id, over all rejected photos;
+* questions asked and answered: a check that was unsure about a passing photo asked the student instead of
+  rejecting it ("if you are wearing earrings ..."); asked counts those photos per check, answered counts
+  the questions the student answered "does not apply" (the rest retook the photo or walked away);
 * time to acceptance: from scanning the code (``sessions.started_at``) to the accepted photo being
   taken, as a median over accepted photos.
 """
@@ -46,6 +49,8 @@ class CaptureRow:
     failed_checks: tuple[str, ...]
     check_ms: float
     voided: bool
+    asked: tuple[str, ...] = ()  # unsure checks that asked the student about this (passing) photo
+    answered: tuple[str, ...] = ()  # the questions the student answered "does not apply"
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class Stats:
     retakes_per_student: float | None = None
     median_s_to_accept: float | None = None
     rejections: dict[str, int] = field(default_factory=dict)  # check id -> photos, most frequent first
+    asked: dict[str, int] = field(default_factory=dict)  # check id -> photos it asked about, most first
+    answered: dict[str, int] = field(default_factory=dict)  # check id -> questions answered "does not apply"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +111,8 @@ def load_day(store: StaffStore, day: date) -> DayRecords:
             tuple(json.loads(r["failed_checks"])),
             float(r["check_ms"]),
             r["voided"] is not None,
+            tuple(json.loads(r["asked_checks"])),
+            tuple(json.loads(r["answered_checks"])),
         )
         for r in store.query(
             "SELECT c.*, v.capture_id AS voided FROM captures c JOIN sessions s ON s.id = c.session_id"
@@ -118,6 +127,8 @@ def compute(records: DayRecords) -> Stats:
     started = {s.id: s for s in records.sessions}
     shots_by_student: Counter[str] = Counter()
     rejections: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
     waits: list[float] = []
     accepted_students: set[str] = set()
     for c in records.captures:
@@ -126,6 +137,8 @@ def compute(records: DayRecords) -> Stats:
             shots_by_student[session.uid_key] += 1
         if not c.passed:
             rejections.update(c.failed_checks)
+        asked.update(c.asked)
+        answered.update(c.answered)
         if c.accepted and not c.voided and session is not None:
             accepted_students.add(session.uid_key)
             waits.append((c.taken_at - session.started_at).total_seconds())
@@ -141,8 +154,14 @@ def compute(records: DayRecords) -> Stats:
         students_accepted=len(accepted_students),
         retakes_per_student=retakes,
         median_s_to_accept=round(statistics.median(waits), 1) if waits else None,
-        rejections=dict(sorted(rejections.items(), key=lambda kv: (-kv[1], kv[0]))),
+        rejections=_most_first(rejections),
+        asked=_most_first(asked),
+        answered=_most_first(answered),
     )
+
+
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True)
@@ -199,12 +218,18 @@ def _safe(value: Any) -> Any:
 
 def report_csv(report: DayReport) -> str:
     """The day as CSV (UTF-8 with BOM so Excel shows the Chinese): the total, then one row per batch,
-    with one column per rejection reason."""
+    with one column per rejection reason and, for checks that asked the student, per question asked and
+    answered."""
     reasons = sorted({r for row in report.batches for r in row.stats.rejections} | set(report.total.rejections))
+    asked = sorted(report.total.asked)  # every batch's asked checks are in the day's total
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS + [f"rejected:{r}" for r in reasons])
+    writer.writerow(
+        CSV_COLUMNS
+        + [f"rejected:{r}" for r in reasons]
+        + [f"{kind}:{a}" for a in asked for kind in ("asked", "answered")]
+    )
 
     def line(kind: str, batch: Batch | None, s: Stats) -> list[Any]:
         cells: list[Any] = [
@@ -222,7 +247,8 @@ def report_csv(report: DayReport) -> str:
             "" if s.retakes_per_student is None else s.retakes_per_student,
             "" if s.median_s_to_accept is None else s.median_s_to_accept,
         ]
-        return [_safe(c) for c in cells + [s.rejections.get(r, 0) for r in reasons]]
+        questions = [getattr(s, kind).get(a, 0) for a in asked for kind in ("asked", "answered")]
+        return [_safe(c) for c in cells + [s.rejections.get(r, 0) for r in reasons] + questions]
 
     writer.writerow(line("day total", None, report.total))
     for row in report.batches:
