@@ -48,3 +48,6 @@ class CaptureSink(Protocol):
 
     def submit(self, capture: AcceptedCapture) -> None:
         """Store ``capture`` durably; return only once it would survive a power cut."""
+
+    def holds(self, capture_id: str) -> bool:
+        """Does durable storage already hold this capture (after a crash, whatever the booth's records say)?"""

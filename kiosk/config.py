@@ -146,6 +146,7 @@ class UploadSection:
     include_original: bool = False
     retention_days: int = field(default=30, metadata=_range(0, 3650))
     min_free_mb: int = field(default=500, metadata=_range(0, 1_000_000))
+    reserve_mb: int = field(default=32, metadata=_range(0, 10_000))
     backoff_min_s: float = field(default=5.0, metadata=_range(0.01, 3600))
     backoff_max_s: float = field(default=900.0, metadata=_range(0.01, 86400))
     slow_retry_s: float = field(default=1800.0, metadata=_range(0.01, 86400))

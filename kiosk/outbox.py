@@ -311,6 +311,16 @@ class Outbox:
             raise
         log.info("capture %s queued (%d bytes)", cid, len(data))
 
+    def holds(self, capture_id: str) -> bool:
+        """Is ``capture_id`` queued, or its complete envelope on disk waiting for reconciliation?
+
+        The booth asks this at start for every passing capture its records do not mark accepted: a crash
+        between the queue's commit and the booth's own mark must not let the student be taken again.
+        """
+        if self.get(capture_id) is not None:
+            return True
+        return self._existing_envelope(self.path_for(capture_id), capture_id) is not None
+
     def _existing_envelope(self, path: Path, capture_id: str) -> bytes | None:
         """An envelope written before a crash whose row never committed: keep it rather than reseal."""
         try:

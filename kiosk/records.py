@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
+import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,6 +25,8 @@ from kiosk.capture import SubjectInfo
 from kiosk.clock import Clock
 from kiosk.files import atomic_write
 from kiosk.vision.report import Report
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = [
     """
@@ -183,6 +187,28 @@ class BoothRecords:
     def record_answers(self, capture_id: str, answered: Sequence[str]) -> None:
         self._write("UPDATE captures SET answered_checks=? WHERE id=?", (json.dumps(list(answered)), capture_id))
 
+    def unsettled_captures(self) -> list[tuple[str, int]]:
+        """(capture id, session id) of passing captures not marked accepted: a crash may have queued them."""
+        rows = self._conn.execute(
+            "SELECT id, session_id FROM captures WHERE passed=1 AND accepted=0 ORDER BY taken_at"
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def settle_accepted(self, capture_id: str, session_id: int) -> None:
+        """Mark a capture found in the queue after a crash as accepted and close its session, in one commit."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("UPDATE captures SET accepted=1 WHERE id=?", (capture_id,))
+                self._conn.execute(
+                    "UPDATE sessions SET ended_at=?, outcome='accepted' WHERE id=? AND ended_at IS NULL",
+                    (self._now().isoformat(), session_id),
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
     def has_accepted_today(self, uid: str) -> bool:
         row = self._conn.execute(
             "SELECT 1 FROM captures c JOIN sessions s ON s.id = c.session_id"
@@ -192,10 +218,14 @@ class BoothRecords:
         return row is not None
 
     def record_event(self, kind: str, detail: dict[str, Any] | None = None) -> None:
-        self._write(
-            "INSERT INTO events(at, kind, detail) VALUES (?,?,?)",
-            (self._now().isoformat(), kind, json.dumps(detail or {}, ensure_ascii=False)),
-        )
+        """Count an event for staff statistics; on a full disk it is logged instead of stopping the booth."""
+        try:
+            self._write(
+                "INSERT INTO events(at, kind, detail) VALUES (?,?,?)",
+                (self._now().isoformat(), kind, json.dumps(detail or {}, ensure_ascii=False)),
+            )
+        except sqlite3.Error as exc:
+            log.warning("event %s not recorded: %s", kind, exc)
 
     # -- reading, for staff and tests ------------------------------------------------------------
     def accepted_captures(self) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ class Runtime:
     step_hz: float = 20.0
     hinter: FrameWorker | None = None
     hint_period_s: float = 0.15
+    analyse_limit_s: float = 60.0
     language: str = "zh"
     extras: dict[str, Any] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -70,14 +71,27 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 self.booth.step()
-            except Exception:  # one bad step must not stop the booth
+            except Exception:  # one bad step must not stop the booth, but it is not progress either
                 log.exception("booth step failed")
-            self._last_step = time.monotonic()
+            else:
+                self._last_step = time.monotonic()
             self._stop.wait(period)
 
     def last_step_age(self) -> float:
-        """Seconds since the booth loop last completed a step: the watchdog's sign of life."""
+        """Seconds since the booth loop last completed a step without raising."""
         return time.monotonic() - self._last_step
+
+    def alive(self, max_step_age_s: float = 10.0) -> bool:
+        """The watchdog's sign of life: the loop completes steps, and no check runs past its time limit.
+
+        A step that raised is not progress (a save failing on every step would otherwise feed the
+        watchdog forever), and a booth that has been analysing one photo longer than
+        ``analyse_limit_s`` is stuck whatever its loop says; systemd then restarts it.
+        """
+        if self.last_step_age() >= max_step_age_s:
+            return False
+        booth = self.booth
+        return not (booth.state.name == "analyse" and booth.elapsed() > self.analyse_limit_s)
 
     def readiness_problems(self) -> list[str]:
         """Why the booth cannot take a student right now (empty when it can)."""
@@ -86,9 +100,16 @@ class Runtime:
             problems.append("booth loop not running")
         if not getattr(self.camera, "healthy", True):
             problems.append("camera not delivering frames")
-        if self.booth.paused:
+        if self.booth.pause_reason:
+            problems.append(f"paused itself: {self.booth.pause_reason}; staff must look, then resume")
+        elif self.booth.paused:
             problems.append("paused by staff")
-        reason = self.booth.readiness()
+        try:
+            reason = self.booth.readiness()
+        except Exception as exc:  # /readyz must say why, never fail with a 500
+            log.exception("readiness check failed")
+            problems.append(f"readiness check failed: {type(exc).__name__}: {exc}"[:200])
+            return problems
         if reason is not None and reason.en not in " ".join(problems):
             problems.append(reason.en)
         return problems

@@ -25,6 +25,7 @@ from kiosk.notify import Notifier, Watchdog
 from kiosk.photo import GeometryError, PhotoFormatter
 from kiosk.preview import FrameHub, FrameWorker, PreviewPump
 from kiosk.records import BoothRecords
+from kiosk.reserve import MB, DiskReserve
 from kiosk.runtime import Runtime
 from kiosk.vision.report import Message
 
@@ -144,14 +145,21 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         raise CliError(f"compliance.profile: {exc}") from None
 
     disk_low = [False]
+    reserve = DiskReserve(data, config.upload.reserve_mb)
+    reserve.ensure(keep_free_bytes=outbox.min_free_mb * MB)
 
     def readiness() -> Message | None:
         if not supervised.healthy:
             return Message("相机暂时不可用，请稍候", "The camera is not ready, please wait a moment")
-        low = not outbox.free_ok()
+        try:
+            low = not outbox.free_ok()
+        except OSError:
+            low = True
         if low != disk_low[0]:  # an event when the disk crosses the watermark, not on every poll
             disk_low[0] = low
             records.record_event("disk_low" if low else "disk_ok", {})
+        if not low:
+            reserve.ensure(keep_free_bytes=outbox.min_free_mb * MB)
         if low:
             return Message(
                 "存储空间不足，本机暂停采集，请联系工作人员",
@@ -170,6 +178,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         records,
         outbox,
         readiness,
+        reserve,
     )
     hub = FrameHub()
     pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
@@ -298,7 +307,7 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     booth = start_booth(config, demo, demo_photos)
     runtime = booth.runtime
     notifier = Notifier.from_env()
-    watchdog = Watchdog(notifier, alive=lambda: runtime.last_step_age() < 10.0)
+    watchdog = Watchdog(notifier, alive=runtime.alive)
     print(f"kiosk: the booth is running at {booth.url}  (data: {config.data_dir})", flush=True)
     if booth.staff_url:
         print(f"kiosk: the staff console is at {booth.staff_url}  (set a password with `kiosk passwd`)", flush=True)

@@ -93,3 +93,6 @@ class ListSink:
             self.fail -= 1
             raise OSError(28, "No space left on device")
         self.captures.append(capture)
+
+    def holds(self, capture_id: str) -> bool:
+        return any(c.capture_id == capture_id for c in self.captures)

@@ -513,9 +513,10 @@ def test_queue_add_keeps_identity_off_the_command_line_and_masks_it(
     from kiosk.cli.queue import queue_add
     from kiosk.config import load_config
 
-    # the API path (no checker) with the partly masked forms an attacker would try
+    # the API path (no checker) with the partly masked forms an attacker would try (another student: the
+    # same uid with the same photo would be the same capture, queued once)
     cid = queue_add(
-        load_config(cfg), photo, uid="U-9", name="王小五", idn="11010119900101123*", school="s", level="本科"
+        load_config(cfg), photo, uid="U-10", name="王小五", idn="11010119900101123*", school="s", level="本科"
     )
     meta = open_envelope(Outbox(tmp_path / "data", None, "x").path_for(cid).read_bytes(), keys.private).meta
     assert meta["subject"]["name"] == "王**" and meta["subject"]["idn"] == "*" * 14 + "123*"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from kiosk.booth.ports import (
     PhotoFormatter,
     Readiness,
     Records,
+    SpaceReserve,
     StillCamera,
 )
 from kiosk.capture import CaptureSink, SubjectInfo
@@ -58,6 +60,8 @@ class BoothContext:
     capture_id: str | None = None
     report: Report | None = None
     photo_jpeg: bytes | None = None
+    verdict_recorded: bool = False
+    save_failures: int = 0
     accepted: bool = False
     answered: list[str] = field(default_factory=list)  # asked checks the student said do not apply
     notice: Message | None = None
@@ -81,6 +85,8 @@ class BoothContext:
         self.report = None
         self.photo_jpeg = None
         self.answered = []
+        self.verdict_recorded = False
+        self.save_failures = 0
 
 
 class Booth:
@@ -98,6 +104,7 @@ class Booth:
         records: Records,
         sink: CaptureSink,
         readiness: Readiness | None = None,
+        reserve: SpaceReserve | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -109,6 +116,7 @@ class Booth:
         self.records = records
         self.sink = sink
         self.readiness: Readiness = readiness or (lambda: None)
+        self.reserve = reserve
         self.ctx = BoothContext()
         self._events: queue.Queue[Event] = queue.Queue()
         self._listeners: list[StateListener] = []
@@ -117,9 +125,58 @@ class Booth:
         self._snapshot_lock = threading.Lock()
         self._seq = 0
         self.paused = False
+        self.pause_reason: str | None = None  # why the booth paused itself (for staff and /readyz)
+        self.recover_acceptances()
         self.state: st.State = st.Idle()
         self.entered_at = clock.now()
-        self._enter(self.state)
+        self._go(self._enter(self.state))
+
+    def recover_acceptances(self) -> int:
+        """Settle captures that reached the queue but not the booth's records (a crash in between).
+
+        Acceptance is two commits in two files: the queue's row, then the booth's "accepted" mark. A crash
+        between them would let the same student start again and give the centre two photos. So before the
+        booth takes anyone, every passing capture not marked accepted is looked up in the queue by capture
+        id; one the queue holds is marked accepted and its session closed. If the records or the queue
+        cannot be read, the booth starts paused rather than risk a second photo.
+        """
+        try:
+            found = [(cid, sid) for cid, sid in self.records.unsettled_captures() if self.sink.holds(cid)]
+            for capture_id, session_id in found:
+                self.records.settle_accepted(capture_id, session_id)
+                log.warning("capture %s was queued before a crash: marked accepted", capture_id)
+            if found:
+                self.records.record_event("acceptance_recovered", {"captures": len(found)})
+        except Exception as exc:
+            log.exception("could not reconcile accepted captures with the queue")
+            self.pause_self(f"cannot check the queue for earlier acceptances ({type(exc).__name__}: {exc})")
+            return 0
+        return len(found)
+
+    def store(self, write: Callable[..., Any], *args: Any) -> Any:
+        """Run a write the booth cannot do without (a verdict, an acceptance).
+
+        On a storage error (a full disk, SQLite's "database or disk is full") the disk reserve is given
+        back and the write is tried once more; if that fails too, the error is raised for the state to
+        apologise and the booth to pause.
+        """
+        try:
+            return write(*args)
+        except (OSError, sqlite3.Error) as exc:
+            if self.reserve is None or not self.reserve.release():
+                raise
+            log.warning("write failed (%s); retrying with the disk reserve released", exc)
+        return write(*args)
+
+    def pause_self(self, reason: str) -> None:
+        """Stop taking new students until staff resume; ``reason`` is shown to staff and by /readyz."""
+        self.paused = True
+        self.pause_reason = reason
+        log.error("booth paused itself: %s", reason)
+        try:
+            self.records.record_event("self_paused", {"reason": reason[:200]})
+        except Exception:  # the records may be what failed (a full disk); the log has it
+            log.warning("could not record the pause in the booth's records")
 
     # -- outside world ---------------------------------------------------------------------------
     def post(self, event: Event) -> None:

@@ -18,6 +18,14 @@ SAVE_FAILED = Message(
     "照片保存失败，请联系工作人员（照片仍保留在屏幕上）",
     "The photo could not be saved, please ask staff (it is still on screen)",
 )
+SAVE_FAILED_GIVE_UP = Message(
+    "很抱歉，照片未能保存，请联系工作人员后重新拍摄",
+    "We are sorry: the photo could not be saved. Please ask staff, then take it again",
+)
+SAVE_FAILED_BEFORE = Message(
+    "很抱歉，本机暂时无法保存，请联系工作人员",
+    "We are sorry: this booth cannot save right now. Please ask staff",
+)
 NO_RETAKES_LEFT = Message(
     "已达到本次可拍摄的次数，请联系工作人员",
     "No more retakes this time, please ask a member of staff",

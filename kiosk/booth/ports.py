@@ -71,9 +71,18 @@ class Records(Protocol):
     def record_answers(self, capture_id: str, answered: Sequence[str]) -> None:
         """The asked checks the student has answered "does not apply" for this capture, so far."""
 
+    def unsettled_captures(self) -> list[tuple[str, int]]: ...
+
+    def settle_accepted(self, capture_id: str, session_id: int) -> None: ...
+
     def has_accepted_today(self, uid: str) -> bool: ...
 
     def record_event(self, kind: str, detail: dict[str, Any] | None = None) -> None: ...
+
+
+class SpaceReserve(Protocol):
+    def release(self) -> bool:
+        """Free space held back for the booth's own saves; True when some was freed."""
 
 
 class Readiness(Protocol):

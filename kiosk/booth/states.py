@@ -59,7 +59,10 @@ class State:
         """End the session (if any) and go back to the start screen."""
         ctx = booth.ctx
         if ctx.session_id is not None:
-            booth.records.end_session(ctx.session_id, "accepted" if ctx.accepted else outcome)
+            try:
+                booth.records.end_session(ctx.session_id, "accepted" if ctx.accepted else outcome)
+            except Exception as exc:  # a statistic; a full disk must not keep the student here
+                log.error("could not close session %s: %s", ctx.session_id, exc)
         ctx.clear_session()
         return Idle()
 
@@ -104,9 +107,16 @@ class Idle(State):
             booth.records.record_event("already_captured", {})
             booth.show_notice(msg.ALREADY_CAPTURED)
             return None
+        try:
+            session_id = booth.store(booth.records.start_session, subject)
+        except Exception as exc:
+            log.error("could not start a session: %s", exc)
+            booth.pause_self(f"cannot save to the data folder ({_why(exc)})")
+            booth.show_notice(msg.SAVE_FAILED_BEFORE)
+            return Paused()
         ctx.subject = subject
         ctx.repeat_capture = repeat
-        ctx.session_id = booth.records.start_session(subject)
+        ctx.session_id = session_id
         return Confirm()
 
 
@@ -229,7 +239,9 @@ class Analyse(State):
             booth.show_notice(msg.CHECK_FAILED)
             return Pose()
         assert ctx.session_id is not None and ctx.capture_id is not None
-        booth.records.record_capture(ctx.session_id, ctx.capture_id, ctx.attempt, ctx.report, accepted=False)
+        if not _record_verdict(booth):
+            # The verdict is shown anyway; a passing photo gets one more try at saving when accepted.
+            booth.show_notice(msg.SAVE_FAILED, booth.settings.booth.review_timeout_s)
         return Ask() if unanswered(ctx) else Review()
 
 
@@ -238,6 +250,32 @@ def unanswered(ctx: BoothContext) -> list[CheckResult]:
     if ctx.report is None or not ctx.report.passed:
         return []
     return [c for c in ctx.report.asked() if c.id not in ctx.answered]
+
+
+def _why(exc: BaseException) -> str:
+    """A short reason for staff: the OS or SQLite message, e.g. "No space left on device"."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text[:160]
+
+
+def _record_verdict(booth: Booth) -> bool:
+    """Record the shot's verdict (accepted=0) once; False, with the booth paused, when it cannot be saved.
+
+    The capture row must exist before the photo is queued: it is how a restarted booth finds, by capture
+    id, a photo the queue took just before a crash.
+    """
+    ctx = booth.ctx
+    if ctx.verdict_recorded:
+        return True
+    assert ctx.session_id is not None and ctx.capture_id is not None and ctx.report is not None
+    try:
+        booth.store(booth.records.record_capture, ctx.session_id, ctx.capture_id, ctx.attempt, ctx.report, False)
+    except Exception as exc:
+        log.error("could not record the verdict of %s: %s", ctx.capture_id, exc)
+        booth.pause_self(f"cannot save to the data folder ({_why(exc)})")
+        return False
+    ctx.verdict_recorded = True
+    return True
 
 
 def _preview_jpeg(booth: Booth, still, report) -> bytes | None:
@@ -306,15 +344,36 @@ class Review(State):
             answered=tuple(ctx.answered),
         )
         try:
-            booth.sink.submit(capture)
+            if not _record_verdict(booth):
+                raise OSError("the verdict could not be recorded")
+            booth.store(booth.sink.submit, capture)
         except Exception as exc:
-            log.error("saving capture failed: %s", exc)
-            booth.records.record_event("save_error", {"error": str(exc)[:200]})
-            booth.show_notice(msg.SAVE_FAILED, booth.settings.booth.review_timeout_s)
-            return None
-        booth.records.mark_accepted(ctx.capture_id)
-        ctx.accepted = True
+            return self._save_failed(booth, exc)
+        ctx.accepted = True  # the queue holds it: from here on it is accepted, whatever fails below
+        try:
+            booth.store(booth.records.mark_accepted, ctx.capture_id)
+        except Exception as exc:  # settled from the queue when the booth starts again
+            log.error("capture %s queued but not marked accepted: %s", ctx.capture_id, exc)
+            booth.pause_self(f"cannot save to the data folder ({_why(exc)})")
         return Done()
+
+    def _save_failed(self, booth: Booth, exc: BaseException) -> State | None:
+        """Apologise and keep the photo on screen for one more try; the second failure ends the session.
+
+        Either way the booth pauses itself so that no new student starts until staff have looked.
+        """
+        ctx = booth.ctx
+        log.error("saving capture %s failed: %s", ctx.capture_id, exc)
+        booth.records.record_event("save_error", {"error": _why(exc)})
+        booth.pause_self(f"cannot save to the data folder ({_why(exc)})")
+        ctx.save_failures += 1
+        if ctx.save_failures >= 2:
+            out = self.leave(booth, "save_failed")
+            booth.show_notice(msg.SAVE_FAILED_GIVE_UP, booth.settings.booth.notice_s)
+            return out
+        booth.entered_at = booth.clock.now()  # a fresh review period for the one retry
+        booth.show_notice(msg.SAVE_FAILED, booth.settings.booth.review_timeout_s)
+        return None
 
 
 class Ask(Review):
@@ -398,5 +457,6 @@ class Paused(State):
     def on_event(self, booth: Booth, event: Event) -> State | None:
         if isinstance(event, StaffCommand) and event.command == "resume":
             booth.paused = False
+            booth.pause_reason = None
             return Idle()
         return None

@@ -150,6 +150,12 @@ def register(sub: Any) -> None:
         metavar="CHECK,...",
         help="checks the compliance check was unsure about and the student says do not apply (e.g. jewellery)",
     )
+    ad.add_argument(
+        "--capture-id",
+        metavar="ID",
+        help="the capture id printed by an earlier, interrupted run: queued at most once (default: the same"
+        " id for the same student and photo)",
+    )
     ad.set_defaults(func=_friendly(cmd_add))
 
 
@@ -340,12 +346,18 @@ def queue_add(
     level: str,
     checker: Any = None,
     answered: Sequence[str] = (),
+    capture_id: str | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> str:
     """Seal and queue a technician's photo; return its capture id.
 
     ``checker(photo_jpeg, profile) -> (report dict, photo to queue)`` is the compliance check to run
     first (None: the photo is queued unchecked and its report says so). ``answered``: the asked checks
     the student says do not apply (a photo with an unanswered asked check is refused, naming them).
+
+    The capture id is the idempotency key: ``capture_id`` when given, else one derived from the student
+    and the photo (see :func:`manual_capture_id`), so running the same command again after a crash or a
+    kill queues nothing new. ``announce(capture_id)`` is called before any work is done.
     """
     from kiosk.outbox import Outbox
     from kiosk.upload.manual import manual_capture
@@ -354,7 +366,13 @@ def queue_add(
         data = Path(photo).read_bytes()
     except OSError as exc:
         raise CliError(f"{photo}: cannot read ({exc.strerror})") from None
+    capture_id = _parse_capture_id(capture_id) if capture_id else manual_capture_id(config, uid, data)
+    if announce is not None:
+        announce(capture_id)
     with Outbox.from_config(config, need_key=True) as outbox:
+        if outbox.holds(capture_id):
+            log.warning("capture %s is already queued: nothing added", capture_id)
+            return capture_id
         if not outbox.free_ok():
             raise CliError(f"less than {outbox.min_free_mb} MB free in {config.data_dir}: export the queue first")
         try:
@@ -370,11 +388,38 @@ def queue_add(
                 taken_at=datetime.now().astimezone(),
                 checker=checker,
                 answered=answered,
+                capture_id=capture_id,
             )
         except ValueError as exc:
             raise CliError(f"{photo}: {exc}") from None
         outbox.submit(capture)
     return capture.capture_id
+
+
+def manual_capture_id(config: Config, uid: str, photo: bytes) -> str:
+    """The default idempotency key of ``queue add``: a UUID keyed by this booth's secret over uid and photo.
+
+    The same student with the same photo file gives the same id, so a technician's natural retry of a
+    killed command cannot queue the student twice; the secret keeps the uid from being guessed from it.
+    """
+    import hashlib
+    import hmac
+    import uuid
+
+    from kiosk.records import load_secret
+
+    secret = load_secret(config.data_dir / "secret.key")
+    digest = hmac.new(secret, b"queue-add\0" + uid.encode() + b"\0" + hashlib.sha256(photo).digest(), "sha256")
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
+
+
+def _parse_capture_id(text: str) -> str:
+    import uuid
+
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise CliError(f"--capture-id: {text!r} is not a capture id (expected a UUID)") from None
 
 
 def booth_photo_checker(config: Config) -> Any:
@@ -420,6 +465,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise CliError(f"{photo}: cannot read (no such file)")
     name, idn = read_identity()
     answered = [check.strip() for check in args.answered.split(",") if check.strip()]
+
+    def announce(capture_id: str) -> None:  # first, so an interrupted run can be retried with this id
+        print(f"capture id {capture_id} (if this command is interrupted, run it again: it is queued once)", flush=True)
+
     capture_id = queue_add(
         config,
         photo,
@@ -430,6 +479,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         level=args.level,
         checker=booth_photo_checker(config),
         answered=answered,
+        capture_id=args.capture_id,
+        announce=announce,
     )
     print(f"queued capture {capture_id}")
     return 0

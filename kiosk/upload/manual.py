@@ -57,6 +57,7 @@ def manual_capture(
     taken_at: datetime,
     checker: PhotoChecker | None = None,
     answered: Sequence[str] = (),
+    capture_id: str | None = None,
 ) -> AcceptedCapture:
     """Build the accepted capture for a technician's photo; raise PhotoRejected if the checker fails it.
 
@@ -83,7 +84,7 @@ def manual_capture(
         raise PhotoNeedsAnswers({cid: _question(checks.get(cid, {})) for cid in missing})
     subject = SubjectInfo(uid=uid, name=mask_name(name), idn=mask_idn(idn), school=school, level=level)
     return AcceptedCapture(
-        capture_id=str(uuid.uuid4()),
+        capture_id=capture_id or str(uuid.uuid4()),
         kiosk_id=kiosk_id,
         subject=subject,
         taken_at=taken_at,

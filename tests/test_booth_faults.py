@@ -1,0 +1,226 @@
+"""The booth under storage faults: a crash between the queue and its own records, a full disk, a stuck step."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+from test_booth import Rig
+from test_upload_helpers import Keys
+
+from kiosk.booth import Booth, BoothSettings, CodeSeen, StaffCommand, Touch
+from kiosk.clock import FakeClock
+from kiosk.outbox import Outbox
+from kiosk.records import BoothRecords
+from kiosk.reserve import DiskReserve
+from kiosk.runtime import Runtime
+from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+from tests.tinyfs import fill, tiny_filesystem
+
+
+def _booth(records, sink, clock, reserve=None) -> Booth:
+    return Booth(
+        BoothSettings(kiosk_id="t1"),
+        clock,
+        decode,
+        FakeCamera(),
+        FakeLights(),
+        ScriptedChecker([True]),
+        lambda still, report: b"\xff\xd8\xff\xe0photo\xff\xd9",
+        records,
+        sink,
+        reserve=reserve,
+    )
+
+
+def test_capture_queued_but_not_marked_is_settled_before_the_next_student(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.to_review()
+    capture_id = rig.booth.ctx.capture_id
+    session_id = rig.booth.ctx.session_id
+    # The crash: the queue took the photo, the booth never wrote its own "accepted".
+    rig.records.mark_accepted = lambda _cid: (_ for _ in ()).throw(SystemExit("killed"))  # type: ignore[method-assign]
+    with contextlib.suppress(SystemExit):
+        rig.send(Touch("accept"))
+    assert len(rig.sink.captures) == 1
+    records = BoothRecords(tmp_path / "booth.sqlite", b"k" * 32, rig.clock)
+    assert records.unsettled_captures() == [(capture_id, session_id)]
+    booth = _booth(records, rig.sink, rig.clock)  # the restarted booth, same queue
+    assert records.unsettled_captures() == []
+    assert [c["id"] for c in records.accepted_captures()] == [capture_id]
+    booth.post(CodeSeen("GOOD:2024001"))
+    booth.step()
+    assert booth.state.name == "idle"
+    assert "already taken" in booth.snapshot()["notice"]["en"]
+    assert records.event_counts()["acceptance_recovered"] == 1
+
+
+def test_a_passing_capture_the_queue_never_got_stays_unaccepted(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.to_review()
+    rig.records.close()
+    records = BoothRecords(tmp_path / "booth.sqlite", b"k" * 32, rig.clock)
+    booth = _booth(records, ListSink(), rig.clock)
+    assert records.accepted_captures() == []
+    booth.post(CodeSeen("GOOD:2024001"))
+    booth.step()
+    assert booth.state.name == "confirm"  # the student may take their photo
+
+
+def test_a_queue_that_cannot_be_read_at_start_pauses_the_booth(tmp_path: Path) -> None:
+    class BrokenSink(ListSink):
+        def holds(self, capture_id: str) -> bool:
+            raise OSError(5, "Input/output error")
+
+    rig = Rig(tmp_path)
+    rig.to_review()
+    booth = _booth(rig.records, BrokenSink(), rig.clock)
+    assert booth.state.name == "paused" and "Input/output error" in (booth.pause_reason or "")
+
+
+def _to_review(booth: Booth, clock: FakeClock, uid: str = "2024001") -> None:
+    booth.post(CodeSeen(f"GOOD:{uid}"))
+    booth.step()
+    for action in ("confirm", "start"):
+        booth.post(Touch(action))
+        booth.step()
+    for _ in range(20):
+        clock.advance(0.25)
+        booth.step()
+    assert booth.state.name == "review"
+
+
+def test_full_disk_during_a_session_is_saved_from_the_reserve(tmp_path: Path, keys: Keys) -> None:
+    """A real 6 MB filesystem filled up by another program while the student poses."""
+    with tiny_filesystem(tmp_path / "disk", 6 * 1024) as disk:
+        data = disk / "data"
+        clock = FakeClock()
+        records = BoothRecords.open(data, clock)
+        outbox = Outbox(data, keys.public, "t1", min_free_mb=0)
+        reserve = DiskReserve(data, 2)
+        assert reserve.ensure()
+        booth = _booth(records, outbox, clock, reserve)
+        booth.post(CodeSeen("GOOD:2024001"))
+        booth.step()
+        fill(disk)
+        for action in ("confirm", "start"):
+            booth.post(Touch(action))
+            booth.step()
+        for _ in range(20):
+            clock.advance(0.25)
+            booth.step()
+        booth.post(Touch("accept"))
+        booth.step()
+        assert booth.state.name == "done"
+        assert not reserve.held()
+        capture_id = booth.ctx.capture_id
+        assert outbox.get(capture_id).state == "pending"
+        assert [c["id"] for c in records.accepted_captures()] == [capture_id]
+        records.close()
+        outbox.close()
+
+
+def test_full_disk_without_reserve_apologises_keeps_the_photo_once_and_pauses(tmp_path: Path, keys: Keys) -> None:
+    with tiny_filesystem(tmp_path / "disk", 6 * 1024) as disk:
+        data = disk / "data"
+        clock = FakeClock()
+        records = BoothRecords.open(data, clock)
+        outbox = Outbox(data, keys.public, "t1", min_free_mb=0)
+        booth = _booth(records, outbox, clock, DiskReserve(data, 0))
+        _to_review(booth, clock)
+        filler = fill(disk)
+        booth.post(Touch("accept"))
+        booth.step()
+        snap = booth.snapshot()
+        assert snap["state"] == "review" and snap["photo"] is not None  # the photo stays for one retry
+        assert "could not be saved" in snap["notice"]["en"]
+        assert booth.paused and "No space left" in (booth.pause_reason or "") or "full" in (booth.pause_reason or "")
+        booth.post(Touch("accept"))
+        booth.step()
+        assert booth.state.name == "paused"  # second failure: the session ends, nobody new starts
+        assert booth.snapshot()["notice"]["en"].startswith("We are sorry")
+        assert outbox.entries() == [] and not [p for p in outbox.dir.iterdir() if p.name.endswith(".xce")]
+        # Staff free space and resume: the next student is served.
+        filler.unlink()
+        booth.post(StaffCommand("resume"))
+        booth.step()
+        assert booth.state.name == "idle" and booth.pause_reason is None
+        _to_review(booth, clock, uid="2024002")
+        booth.post(Touch("accept"))
+        booth.step()
+        assert booth.state.name == "done" and len(outbox.entries()) == 1
+        records.close()
+        outbox.close()
+
+
+def test_full_disk_while_recording_the_verdict_does_not_rerun_the_check(tmp_path: Path, keys: Keys) -> None:
+    with tiny_filesystem(tmp_path / "disk", 6 * 1024) as disk:
+        data = disk / "data"
+        clock = FakeClock()
+        records = BoothRecords.open(data, clock)
+        outbox = Outbox(data, keys.public, "t1", min_free_mb=0)
+        booth = _booth(records, outbox, clock, DiskReserve(data, 0))
+        booth.post(CodeSeen("GOOD:2024001"))
+        booth.step()
+        for action in ("confirm", "start"):
+            booth.post(Touch(action))
+            booth.step()
+        fill(disk)
+        for _ in range(40):
+            clock.advance(0.25)
+            booth.step()
+        assert booth.state.name == "review"
+        assert booth.checker.calls == 1  # checked once, not again on every step
+        assert booth.paused and booth.pause_reason
+        assert "could not be saved" in booth.snapshot()["notice"]["en"]
+        records.close()
+        outbox.close()
+
+
+class _RaisingBooth:
+    class state:  # noqa: N801 - mimics Booth.state
+        name = "review"
+
+    def step(self) -> None:
+        raise OSError(28, "No space left on device")
+
+    def elapsed(self) -> float:
+        return 0.0
+
+
+class _Pump:
+    def add_consumer(self, fn) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class _Scanner(_Pump):
+    def close(self) -> None:
+        pass
+
+
+def test_a_step_that_raises_does_not_feed_the_watchdog() -> None:
+    runtime = Runtime(booth=_RaisingBooth(), hub=None, pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
+    runtime.start()
+    try:
+        time.sleep(0.6)
+        assert not runtime.alive(max_step_age_s=0.4)
+    finally:
+        runtime.stop()
+
+
+def test_a_booth_stuck_analysing_is_not_alive(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    runtime = Runtime(booth=rig.booth, hub=None, pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
+    assert runtime.alive()
+    rig.booth.state.name = "analyse"  # as if the check had been running since the state was entered
+    rig.clock.advance(runtime.analyse_limit_s - 1)
+    assert runtime.alive()
+    rig.clock.advance(2)
+    assert not runtime.alive()
