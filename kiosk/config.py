@@ -193,7 +193,7 @@ class Config:
     def data_dir(self) -> Path:
         """Where the booth keeps its database, photos and keys."""
         if self.kiosk.data_dir:
-            return Path(self.kiosk.data_dir).expanduser()
+            return Path(self.kiosk.data_dir).expanduser().absolute()
         return Path(platformdirs.user_data_dir("kiosk", appauthor=False))
 
     @property

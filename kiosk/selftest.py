@@ -19,7 +19,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -454,15 +453,6 @@ def load_tflite(path: Path) -> ModelLike:
     return model
 
 
-def default_models_dir() -> Path:
-    """``models/`` of a source checkout, else ``models/`` next to the virtual environment (/opt/kiosk)."""
-    candidates = [Path(__file__).resolve().parents[1] / "models", Path(sys.prefix).resolve().parent / "models"]
-    for folder in candidates:
-        if (folder / MODEL_FILES[0]).is_file():
-            return folder
-    return candidates[-1]
-
-
 def check_models(
     models_dir: Path,
     load_model: Callable[[Path], ModelLike] = load_tflite,
@@ -478,7 +468,8 @@ def check_models(
             return fail(
                 "models",
                 f"{path} is missing",
-                "copy the models/ folder of the checkout to /opt/kiosk/models (systemd/install.sh does it)",
+                "the models ship inside the kiosk package: reinstall it (sudo systemd/install.sh), or unset "
+                "$KIOSK_MODELS_DIR if it points elsewhere",
             )
         try:
             started = clock()
@@ -504,7 +495,7 @@ def _model_hint(exc: BaseException, path: Path) -> str:
         return NUMPY_TRAP_HINT
     if "runtime" in str(exc).lower():
         return "install the TFLite runtime: /opt/kiosk/venv/bin/pip install ai-edge-litert"
-    return f"the model file {path} may be damaged: copy it again from the checkout's models/ folder"
+    return f"the model file {path} may be damaged: reinstall the kiosk package (sudo systemd/install.sh)"
 
 
 # -- disk, clock -----------------------------------------------------------------------------------
@@ -778,6 +769,7 @@ def default_checks(
     from kiosk.hw.button import BoothButton
     from kiosk.hw.factory import open_camera
     from kiosk.hw.lights import Lights
+    from kiosk.hw.replay import ReplayCamera
 
     hold_s = options.light_hold_s
     if hold_s is None:
@@ -794,9 +786,20 @@ def default_checks(
 
         return check_qr(QrReader(), options.qr_image, options.qr_label)
 
-    models_dir = options.models_dir or default_models_dir()
+    from kiosk.vision.model_dir import models_dir as find_models_dir
+
+    def camera() -> CameraLike:
+        opened = open_camera(config.camera, config.data_dir)
+        if isinstance(opened, ReplayCamera) and not config.camera.replay_dir:
+            # kiosk.example.toml: an empty replay_dir means the built-in scene, as the booth plays it.
+            from kiosk.demo import synthetic_scene
+
+            opened.show([synthetic_scene()])
+        return opened
+
+    models_dir = find_models_dir(options.models_dir)
     checks: list[Check] = [
-        ("camera", lambda: check_camera(lambda: open_camera(config.camera, config.data_dir), config.camera.source)),
+        ("camera", lambda: check_camera(camera, config.camera.source)),
         ("lights", lambda: check_lights(make_lights, hold_s)),
         ("button", lambda: check_button(make_button, options.button_wait_s, prompt)),
         ("qr", qr),

@@ -310,7 +310,10 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     watchdog = Watchdog(notifier, alive=runtime.alive)
     print(f"kiosk: the booth is running at {booth.url}  (data: {config.data_dir})", flush=True)
     if booth.staff_url:
-        print(f"kiosk: the staff console is at {booth.staff_url}  (set a password with `kiosk passwd`)", flush=True)
+        from kiosk.staff.auth import PasswordFile
+
+        advice = "" if PasswordFile.for_data_dir(config.data_dir).users() else "  (set a password with `kiosk passwd`)"
+        print(f"kiosk: the staff console is at {booth.staff_url}{advice}", flush=True)
     if demo:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
 

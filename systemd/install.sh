@@ -14,8 +14,8 @@
 # What it does, in order: apt packages; the `kiosk` system user (groups video, gpio); /etc/kiosk with a
 # config made from kiosk.example.toml (never overwritten); /var/lib/kiosk (0700, kiosk); a virtual
 # environment at /opt/kiosk/venv made with --system-site-packages (so the OS's picamera2 and lgpio are
-# visible) with this package pip-installed under pi-constraints.txt (numpy < 2, see docs/install.md);
-# the face models; the Chromium kiosk launcher and its desktop autostart; the systemd units; then
+# visible) with this package pip-installed under pi-constraints.txt (numpy < 2, see docs/install.md), the
+# face models inside it; the Chromium kiosk launcher and its desktop autostart; the systemd units; then
 # `kiosk selftest`, and finally the services are enabled and started.
 set -euo pipefail
 
@@ -142,17 +142,14 @@ for item in pyproject.toml README.md LICENSE kiosk; do
 done
 run rm -rf "$prefix/src"
 run install -d -m 0755 "$prefix/src"
-run cp -r "${sources[@]}" "$prefix/src/"
+# -L: kiosk/models is a link to the checkout's models/; the face models are package data of the wheel.
+run cp -rL "${sources[@]}" "$prefix/src/"
 run "$venv/bin/python" -m pip install --upgrade --constraint "$here/pi-constraints.txt" "$prefix/src"
 run "$venv/bin/python" -c 'import numpy as n; assert int(n.__version__.split(".")[0]) < 2, "numpy " + n.__version__'
 
-run install -d -m 0755 "$prefix/models" "$prefix/docs"
-models=("$checkout"/models/*.tflite)
-if [ -e "${models[0]}" ]; then
-  run install -m 0644 "${models[@]}" "$prefix/models/"
-else
+run install -d -m 0755 "$prefix/docs"
+[ -e "$checkout/models/face_detection_short_range.tflite" ] ||
   warn "no models in $checkout/models: the face check will fail (kiosk selftest says so)"
-fi
 docs=("$checkout"/docs/*.md)
 [ -e "${docs[0]}" ] && run install -m 0644 "${docs[@]}" "$prefix/docs/"
 

@@ -68,3 +68,18 @@ def test_unknown_profile(photo: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_missing_models_dir(photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--models", str(tmp_path), str(photo)]) == 2
     assert "model file not found" in capsys.readouterr().err
+
+
+def test_stderr_stays_clean_in_a_real_process(tmp_path: Path) -> None:
+    """The runtime's XNNPACK INFO line, printed from C++, never reaches the command's stderr."""
+    import subprocess
+    import sys
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 200, np.uint8))
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", "check", str(blank)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{blank}: FAIL")
+    assert done.stderr == ""

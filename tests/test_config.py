@@ -90,3 +90,12 @@ def test_cli_prints_one_line_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert re.fullmatch(r"kiosk: camera\.sourse: unknown option \(expected one of: .*\)\n", proc.stderr)
+
+
+def test_a_relative_data_folder_is_taken_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, "booth-data")
+    assert config.data_dir == tmp_path / "booth-data"
+    assert config.upload_target == f"dir://{tmp_path / 'booth-data' / 'upload'}"

@@ -116,6 +116,18 @@ def test_selftest_table_says_what_passed(
     assert out.rstrip().endswith("all checks passed")
 
 
+def test_laptop_defaults_show_the_built_in_scene(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, synced_clock: None
+) -> None:
+    """No config at all: the replay camera with an empty replay_dir plays the built-in scene."""
+    code, out, _ = run_cli(capsys, "--data", str(tmp_path / "d"), "--json", "--skip", "models")
+    report = json.loads(out)
+    camera = report["checks"][0]
+    assert camera["status"] == "ok", camera
+    assert camera["data"]["source"] == "replay" and camera["data"]["brightness"] > 50
+    assert code == 0
+
+
 def test_selftest_fails_with_exit_1_when_the_camera_gives_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, synced_clock: None
 ) -> None:
@@ -428,11 +440,22 @@ def test_face_models_load_and_run() -> None:
     assert set(result.data["run_ms"]) == {Path(name).stem for name in selftest.MODEL_FILES}
 
 
+def test_models_are_found_through_the_package_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.vision.model_dir import default_models_dir
+
+    monkeypatch.delenv("KIOSK_MODELS_DIR", raising=False)
+    assert (default_models_dir() / selftest.MODEL_FILES[0]).is_file()
+    monkeypatch.setenv("KIOSK_MODELS_DIR", str(tmp_path))
+    assert default_models_dir() == tmp_path
+
+
 def test_missing_model_file_fails(tmp_path: Path) -> None:
     result = check_models(tmp_path)
     assert result.status is Status.FAIL
     assert "face_detection_short_range.tflite is missing" in result.detail
-    assert "/opt/kiosk/models" in result.hint
+    assert "reinstall" in result.hint and "KIOSK_MODELS_DIR" in result.hint
 
 
 def test_missing_model_code_fails_with_a_hint() -> None:

@@ -7,11 +7,7 @@ be judged (whether or not it passed), 2 when a file cannot be read, with a one-l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -26,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check photos against the compliance rules")
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...)")
     p.add_argument("--profile", default="chsi", help="policy profile (default: chsi)")
-    p.add_argument("--models", metavar="DIR", help="model folder (default: $KIOSK_MODELS_DIR or ./models)")
+    p.add_argument(
+        "--models", metavar="DIR", help="model folder (default: $KIOSK_MODELS_DIR, else the models shipped with kiosk)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=run)
 
@@ -49,29 +47,13 @@ def read_photo(path: Path) -> np.ndarray:
     return image
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """The TFLite runtime prints an INFO line from C++ when it creates the XNNPACK delegate; keep the
-    command's stderr for its own one-line errors by pointing fd 2 at /dev/null while models load."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def run(args: argparse.Namespace) -> int:
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.interpreter import ModelError
     from kiosk.vision.profiles import ProfileError
 
     try:
-        with _native_stderr_silenced():
-            checker = ComplianceChecker(args.profile, models_dir=args.models)
+        checker = ComplianceChecker(args.profile, models_dir=args.models)
     except (ProfileError, ModelError) as exc:
         raise CliError(str(exc)) from exc
     unreadable: list[str] = []

@@ -8,7 +8,6 @@ pixels (an exception inside a check becomes a failed check with the error as its
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,20 +19,12 @@ from kiosk.vision.attributes import AttributeModel
 from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, locate, single_face
 from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.messages import message
+from kiosk.vision.model_dir import models_dir as find_models_dir
 from kiosk.vision.profiles import Profile, load_profile
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
 
 log = logging.getLogger(__name__)
 
-MODELS_ENV = "KIOSK_MODELS_DIR"
-
-
-def default_models_dir() -> Path:
-    """``$KIOSK_MODELS_DIR``, else ``models/`` next to the ``kiosk`` package (a source checkout)."""
-    env = os.environ.get(MODELS_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[2] / "models"
 
 
 def geometry_rules(p: Profile, max_scale: float | None = None) -> GeometryRules:
@@ -58,7 +49,7 @@ class ComplianceChecker:
     ) -> None:
         self.profile: Profile = load_profile(profile_name)
         self.profile_name = profile_name
-        self.models_dir = Path(models_dir) if models_dir else default_models_dir()
+        self.models_dir = find_models_dir(models_dir)
         self.analyser = Analyser(ModelFiles.in_dir(self.models_dir), num_threads)
         self.attributes = AttributeModel(self.models_dir, str(self.profile.get("attributes.model")), num_threads)
         self.rules = geometry_rules(self.profile)

@@ -7,10 +7,17 @@ default delegate: it is what makes these small float models fast on the Pi's Cor
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# Printed from C++ (not through Python's logging) when the first interpreter of a process is made.
+_XNNPACK_INFO = b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
 
 
 class ModelError(RuntimeError):
@@ -28,6 +35,36 @@ def _interpreter_class() -> Any:
     return Interpreter
 
 
+@contextlib.contextmanager
+def _without_xnnpack_info() -> Iterator[None]:
+    """Keep the runtime's XNNPACK INFO line off stderr (a CLI's stderr is for its own one-line errors,
+    and the journal needs no line per start). fd 2 goes to a pipe while the interpreter is made; then
+    whatever else arrived there, from any thread, is passed on to the real stderr unchanged."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        read_end, write_end = os.pipe()
+    except OSError:  # no usable fd 2 (a closed stderr): nothing to keep clean
+        yield
+        return
+    os.set_blocking(read_end, False)
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        caught = b""
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(read_end, 65536):
+                caught += chunk
+        os.close(read_end)
+        rest = b"".join(line for line in caught.splitlines(keepends=True) if not line.startswith(_XNNPACK_INFO))
+        if rest:
+            os.write(2, rest)
+
+
 class TfliteModel:
     """A loaded model with one image input; ``run`` returns every output, in the model's order."""
 
@@ -35,9 +72,11 @@ class TfliteModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
+        interpreter = _interpreter_class()
         try:
-            self._it = _interpreter_class()(model_path=str(self.path), num_threads=max(1, int(num_threads)))
-            self._it.allocate_tensors()
+            with _without_xnnpack_info():
+                self._it = interpreter(model_path=str(self.path), num_threads=max(1, int(num_threads)))
+                self._it.allocate_tensors()
         except ValueError as exc:
             raise ModelError(f"cannot load model {self.path}: {exc}") from exc
         self._input = self._it.get_input_details()[0]
