@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from kiosk.staff.auth import LoginGuard, PasswordError, PasswordFile, SessionPolicy
+from kiosk.staff.auth import LoginGuard, PasswordError, PasswordFile, SessionPolicy, attempt_key
 from tests.test_staff_helpers import PASSWORD, csrf_from, login, make_rig, page_token, staff_rig
 
 GET_PAGES = [
@@ -60,18 +60,55 @@ def test_password_file_refuses_weak_or_odd_input(tmp_path, user, password):
 
 def test_guard_locks_after_max_attempts_and_unlocks_later():
     guard = LoginGuard(max_attempts=3, lockout_s=600)
-    keys = ["user:staff", "addr:10.0.0.5"]
-    assert not guard.failed(keys, 0)
-    assert not guard.failed(keys, 10)
-    assert guard.locked_for(keys, 11) == 0
-    assert guard.failed(keys, 20)  # the third failure locks
-    assert guard.locked_for(keys, 21) == pytest.approx(599)
-    assert guard.locked_for(["addr:10.0.0.6"], 21) == 0  # another address, another user: not locked
-    assert guard.locked_for(keys, 621) == 0
+    key = attempt_key("Staff", "10.0.0.5")
+
+    def attempt(now: float) -> bool:
+        assert guard.reserve(key, now) == 0
+        return guard.failed(key, now)
+
+    assert not attempt(0)
+    assert not attempt(10)
+    assert guard.locked_for(key, 11) == 0
+    assert attempt(20)  # the third failure locks
+    assert guard.reserve(key, 21) == pytest.approx(599)
+    assert guard.reserve(attempt_key("staff", "10.0.0.6"), 21) == 0  # the same user elsewhere: not locked
+    assert guard.locked_for(key, 621) == 0
     # old failures age out of the window
-    guard.failed(keys, 1000)
-    guard.failed(keys, 1700)
-    assert not guard.failed(keys, 1701)
+    attempt(1000)
+    attempt(1700)
+    assert not attempt(1701)
+
+
+def test_guard_lockouts_grow_and_staff_can_unlock():
+    guard = LoginGuard(max_attempts=2, lockout_s=60)
+    key = attempt_key("staff", "10.0.0.5")
+    now = 0.0
+    waits = []
+    for _ in range(4):
+        for _ in range(2):
+            assert guard.reserve(key, now) == 0
+            guard.failed(key, now)
+        waits.append(guard.locked_for(key, now))
+        now += waits[-1] + 1
+    assert waits == [60, 120, 240, 480]
+    for _ in range(2):
+        guard.reserve(key, now)
+        guard.failed(key, now)
+    assert guard.locked_for(key, now) == 960
+    assert guard.unlock("STAFF") == 1 and guard.reserve(key, now) == 0
+    guard.succeeded(key)  # a good sign-in resets the growth
+    for _ in range(2):
+        guard.reserve(key, now)
+        guard.failed(key, now)
+    assert guard.locked_for(key, now) == 60
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_limit():
+    """Attempts are reserved before the slow hash: five guesses in flight at once still count as five."""
+    guard = LoginGuard(max_attempts=5, lockout_s=600)
+    key = attempt_key("staff", "10.0.0.5")
+    granted = [guard.reserve(key, 0) == 0 for _ in range(7)]  # seven requests arrive before any finishes
+    assert granted == [True] * 5 + [False] * 2
 
 
 def test_session_policy_expires_after_idle_time():
@@ -79,6 +116,8 @@ def test_session_policy_expires_after_idle_time():
     policy = SessionPolicy(idle_s=60)
 
     class Passwords:
+        generations = {"staff": 0}
+
         def fingerprint(self, user):
             return "fp"
 
@@ -132,11 +171,20 @@ def test_wrong_password_then_lockout_even_for_the_right_one(rig):
     assert actions.count("login_failed") == 3 and "login_refused_locked" in actions and actions[0] == "login"
 
 
-def test_lockout_is_per_address_too(rig):
-    client = rig.client
-    for user in ("a", "b", "c"):  # guessing different names from one address
-        login(client, user=user, password="whatever1")
-    assert login(client).status_code == 429
+def _login_from(client, address: str, password: str = PASSWORD):
+    env = {"REMOTE_ADDR": address}
+    token = csrf_from(client.get("/staff/login", environ_base=env).get_data(as_text=True))
+    data = {"user": "staff", "password": password, "csrf_token": token}
+    return client.post("/staff/login", data=data, environ_base=env)
+
+
+def test_guessing_from_other_addresses_cannot_lock_staff_out(rig):
+    """Five addresses guessing the staff password lock only themselves; the booth's own laptop still signs in."""
+    for n in range(5):
+        for _ in range(3):
+            _login_from(rig.client, f"10.9.0.{n}", "wrong password")
+        assert _login_from(rig.client, f"10.9.0.{n}").status_code == 429
+    assert _login_from(rig.client, "10.0.0.2").status_code == 302
 
 
 def test_post_without_csrf_token_is_refused(rig):
@@ -178,6 +226,38 @@ def test_activity_keeps_the_session(rig):
     for _ in range(4):
         rig.clock.advance(20 * 60)
         assert client.get("/staff/statistics").status_code == 200
+
+
+def test_a_copied_cookie_stops_working_at_sign_out(rig):
+    """The cookie copied before sign-out is replayed afterwards: it no longer pauses the booth."""
+    client = rig.client
+    login(client)
+    token = page_token(client)
+    copied = client.get_cookie("kiosk_staff", path="/staff")
+    assert copied is not None
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    thief = client.application.test_client()
+    thief.set_cookie(copied.key, copied.value, path=copied.path)
+    assert thief.post("/staff/actions/pause", data={"csrf_token": token}).status_code in (302, 401)
+    rig.booth.step()
+    assert not rig.booth.paused
+    thief.set_cookie(copied.key, copied.value, path=copied.path)
+    assert thief.get("/staff/dashboard").status_code == 302
+    thief.set_cookie(copied.key, copied.value, path=copied.path)
+    assert thief.get("/staff/api/live").status_code == 401
+    assert login(client).status_code == 302 and client.get("/staff/dashboard").status_code == 200
+
+
+def test_generations_survive_a_restart_and_stay_private(tmp_path):
+    passwords = PasswordFile(tmp_path / "staff-passwords")
+    passwords.set("staff", PASSWORD)
+    first = passwords.generations.get("staff")
+    passwords.generations.bump("staff")
+    again = PasswordFile(tmp_path / "staff-passwords")
+    assert again.generations.get("staff") == first + 1 and again.generations.get("other") == 0
+    assert stat.S_IMODE(passwords.generations.path.stat().st_mode) == 0o600
+    passwords.generations.path.write_text("not json")
+    assert again.generations.get("staff") == -1  # damaged: no session matches, everyone signs in again
 
 
 def test_password_change_signs_sessions_out(rig):

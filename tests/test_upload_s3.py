@@ -14,6 +14,7 @@ from kiosk.config import UploadSection
 from kiosk.outbox import Backoff
 from kiosk.upload import Action, UploadItem, make_target
 from kiosk.upload.loop import Uploader
+from kiosk.upload.outcome import TargetError
 from kiosk.upload.s3 import S3Target
 
 
@@ -146,3 +147,15 @@ def test_credentials_from_the_environment(
     assert Uploader(outbox, target).run_once().counts == {"done": 1}
     assert client.list_objects_v2(Bucket="envcreds")["KeyCount"] == 1
     outbox.close()
+
+
+@pytest.mark.parametrize("endpoint", ["http://10.1.2.3:9000", "http://minio.campus.example", "ftp://10.1.2.3"])
+def test_s3_endpoint_follows_the_http_rule(endpoint: str) -> None:
+    """The S3 credentials must not cross a network in clear either: plain http only to this machine."""
+    with pytest.raises(TargetError, match="upload.s3_endpoint_url"):
+        make_target("s3://photos", _section(endpoint))
+
+
+@pytest.mark.parametrize("endpoint", ["https://10.1.2.3:9000", "http://127.0.0.1:9000", "http://[::1]:9000"])
+def test_s3_endpoint_https_or_loopback_is_fine(endpoint: str) -> None:
+    assert make_target("s3://photos", _section(endpoint)).description.endswith(endpoint)

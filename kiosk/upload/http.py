@@ -27,6 +27,21 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def check_endpoint(url: str, option: str) -> None:
+    """The one rule for every network endpoint the booth sends to (HTTP target, S3 endpoint):
+    ``https://`` anywhere, plain ``http://`` only to this machine. Raise ``TargetError`` otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise TargetError(f"{option}: {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise TargetError(
+            f"{option}: plain http:// is only allowed to this machine (127.0.0.1, [::1], localhost),"
+            f" not {parts.hostname!r}; use https://"
+        )
+    if parts.username or parts.password:
+        raise TargetError(f"{option}: put credentials in upload.token_file (or the s3_* options), not in the URL")
+
+
 class HttpTarget:
     """The collection centre's HTTP API (or ``kiosk receiver``)."""
 
@@ -40,15 +55,7 @@ class HttpTarget:
         session: requests.Session | None = None,
     ) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise TargetError(f"upload.target: {base_url!r} is not an http(s) URL")
-        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-            raise TargetError(
-                f"upload.target: plain http:// is only allowed to this machine (127.0.0.1, [::1], localhost),"
-                f" not {parts.hostname!r}; use https:// for the centre"
-            )
-        if parts.username or parts.password:
-            raise TargetError("upload.target: put credentials in upload.token_file, not in the URL")
+        check_endpoint(base_url, "upload.target")
         self.base = base_url.rstrip("/")
         self.description = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self.token = token

@@ -65,6 +65,10 @@ class S3Target:
     ) -> None:
         if not bucket:
             raise TargetError("upload.target: s3:// needs a bucket name, e.g. s3://photos/kiosks")
+        if endpoint_url:  # the same rule as an http target: the S3 credentials must not cross a network in clear
+            from kiosk.upload.http import check_endpoint
+
+            check_endpoint(endpoint_url, "upload.s3_endpoint_url")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         where = f" at {endpoint_url}" if endpoint_url else ""

@@ -38,7 +38,7 @@ from kiosk.humanize import age
 from kiosk.outbox import OutboxError
 from kiosk.staff import StaffConsole, csrf
 from kiosk.staff.actions import Actor
-from kiosk.staff.auth import DEFAULT_USER
+from kiosk.staff.auth import DEFAULT_USER, attempt_key
 from kiosk.staff.schedule import ScheduleError, batches_between, batches_on
 from kiosk.staff.stats import compute, day_report, load_day, report_csv
 from kiosk.staff.voids import VoidError, recent_captures
@@ -103,7 +103,7 @@ def _guard() -> Any:
     check = console.sessions.check(session, now, console.passwords)
     g.user = check.user
     g.signed_out_reason = ""
-    if check.user is None and check.reason in ("expired", "changed"):
+    if check.user is None and check.reason in ("expired", "changed", "ended"):
         console.sessions.end(session)
         g.signed_out_reason = check.reason
     if request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
@@ -171,25 +171,25 @@ def login() -> Any:
     user = request.form.get("user", "").strip()[:64]
     password = request.form.get("password", "")
     remote = _remote()
-    keys = [f"user:{user.lower()}", f"addr:{remote}"]
+    key = attempt_key(user, remote)
     now = console.now()
-    wait = console.guard.locked_for(keys, now)
+    wait = console.guard.reserve(key, now)  # taken before the slow hash, so parallel guesses count
     if wait > 0:
         who = user if user in console.passwords.users() else "(unknown user)"
         console.audit.record(who, "login_refused_locked", "staff console", remote=remote)
         return _login_page(error="locked", minutes=max(1, round(wait / 60)), code=429)
     if user and console.passwords.verify(user, password):
         fingerprint = console.passwords.fingerprint(user) or ""
-        console.guard.succeeded(keys)
-        console.sessions.begin(session, user, fingerprint, now)
+        console.guard.succeeded(key)
+        console.sessions.begin(session, user, fingerprint, now, console.passwords.generations.get(user))
         console.audit.record(user, "login", "staff console", remote=remote)
         return redirect(_safe_next(request.args.get("next")) or url_for("staff.dashboard"))
-    locked = console.guard.failed(keys, now)
+    locked = console.guard.failed(key, now)
     # Only a known name goes into the log: a password typed into the name field must not.
     who = user if user in console.passwords.users() else "(unknown user)"
     console.audit.record(who, "login_failed", "staff console", {"locked": locked}, remote)
     if locked:
-        minutes = max(1, round(console.guard.locked_for(keys, now) / 60))
+        minutes = max(1, round(console.guard.locked_for(key, now) / 60))
         return _login_page(error="locked", minutes=minutes, code=429)
     return _login_page(error="wrong", code=401)
 
@@ -211,6 +211,7 @@ def _login_page(why: str = "", error: str = "", minutes: int = 0, code: int = 20
 @bp.post("/logout")
 def logout() -> Any:
     _console().audit.record(g.user, "logout", "staff console", remote=_remote())
+    _console().passwords.generations.bump(g.user)  # every copy of this user's session cookie ends too
     _console().sessions.end(session)
     return redirect(url_for("staff.login"))
 
