@@ -117,6 +117,15 @@ class BoothCollector:
     @staticmethod
     def _queue(health: Any) -> Iterator[Metric]:
         q = health.queue
+        from kiosk.upload.state import CENTRE_UNREACHABLE, SENDING, STOPPED, STORAGE_ERROR
+
+        if q.uploader_state is not None:
+            yield from _labelled(
+                "kiosk_uploader_state",
+                "1 for the state the uploader last reported (storage-error: the queue database or disk failed)",
+                "state",
+                {s: q.uploader_state == s for s in (SENDING, CENTRE_UNREACHABLE, STORAGE_ERROR, STOPPED)},
+            )
         if not q.available:
             return
         yield from _labelled(

@@ -211,24 +211,57 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def build_uploader(config: Config) -> Any:
+def build_uploader(config: Config, notify: Callable[[str], object] | None = None) -> Any:
     """The outbox and target of ``config``, wired into an Uploader (also used by the bench)."""
     from kiosk.outbox import Outbox
     from kiosk.upload.loop import Uploader
+    from kiosk.upload.state import StateFile
     from kiosk.upload.targets import make_target
 
     default_dir = config.data_dir / "upload"
     target = make_target(config.upload_target, config.upload, default_dir=default_dir)
     outbox = Outbox.from_config(config, need_key=False)
-    return Uploader(outbox, target, poll_s=config.upload.poll_s)
+    return Uploader(outbox, target, poll_s=config.upload.poll_s, state_file=StateFile(outbox.dir), notify=notify)
+
+
+def open_uploader_patiently(config: Config, stop: threading.Event, notify: Callable[[str], object]) -> Any:
+    """``build_uploader``, retried while the queue database cannot be opened (a full disk at boot).
+
+    Exiting instead would only have systemd start the uploader again and again until its start limit
+    left it stopped for good; waiting here lets it resume by itself once space returns. None if stopped.
+    """
+    import time
+
+    from kiosk.upload.state import STORAGE_ERROR, StateFile, UploaderState
+
+    wait = config.upload.backoff_min_s
+    while True:
+        try:
+            return build_uploader(config, notify)
+        except (sqlite3.Error, OSError) as exc:
+            detail = f"cannot open the queue database ({exc}); retrying in {wait:.0f} s"
+            log.error("uploader: %s", detail)
+            notify(f"uploader {STORAGE_ERROR}: {detail}")
+            now = time.time()
+            StateFile(config.data_dir / "outbox").write(UploaderState(STORAGE_ERROR, detail, now, now, 0, os.getpid()))
+        if stop.wait(wait):
+            return None
+        wait = min(config.upload.backoff_max_s, wait * 2)
 
 
 def cmd_uploader(args: argparse.Namespace) -> int:
+    from kiosk.notify import Notifier
     from kiosk.upload.loop import uploader_lock
 
     config = config_from_args(args)
-    uploader = build_uploader(config)
     stop = _stop_on_signals()
+    notifier = Notifier.from_env()
+    if args.once:
+        uploader = build_uploader(config)
+    else:
+        uploader = open_uploader_patiently(config, stop, notifier.status)
+        if uploader is None:
+            return 0
     try:
         with uploader_lock(uploader.outbox):
             if args.once:
@@ -289,10 +322,15 @@ def _outbox(args: argparse.Namespace, need_key: bool = False) -> Any:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.upload.state import StateFile, describe
+
     with _outbox(args) as outbox:
         status = outbox.status()
+        uploader = StateFile(outbox.dir).read()
     if args.json:
-        print(json.dumps(status.to_dict(), indent=2, ensure_ascii=False))
+        doc = status.to_dict()
+        doc["uploader"] = {"summary": describe(uploader), **(uploader.to_dict() if uploader else {})}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
     c = status.counts
     print(
@@ -308,6 +346,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print("last error:     none")
+    print(f"uploader:       {describe(uploader)}")
     verdict = "ok" if status.free_ok else "TOO LOW: the booth refuses new sessions"
     print(f"free space:     {status.free_mb:.0f} MB (minimum {status.min_free_mb} MB): {verdict}")
     for q in status.quarantined:

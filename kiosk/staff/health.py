@@ -186,6 +186,8 @@ class QueueHealth:
     last_error: str | None = None
     last_error_age_s: float | None = None
     quarantined_items: list[dict[str, Any]] = field(default_factory=list)
+    uploader_state: str | None = None  # see kiosk.upload.state: sending, centre-unreachable, storage-error...
+    uploader: str | None = None  # one line for staff
 
 
 @dataclass(frozen=True)
@@ -373,13 +375,17 @@ class HealthMonitor:
         outbox = (getattr(self.runtime, "extras", {}) or {}).get("outbox")
         if outbox is None:
             return QueueHealth(available=False)
+        from kiosk.upload.state import StateFile, describe
+
+        state = StateFile(outbox.dir).read()
+        uploader = {"uploader_state": state.state if state else None, "uploader": describe(state)}
         try:
             status = outbox.status()
             last = self._last_success(outbox)
             wall = outbox.now()
         except Exception:
             log.exception("queue status failed")
-            return QueueHealth(available=False)
+            return QueueHealth(available=False, **uploader)
         c = status.counts
         return QueueHealth(
             available=True,
@@ -393,6 +399,7 @@ class HealthMonitor:
             last_error=status.last_error,
             last_error_age_s=_round(status.last_error_age_s),
             quarantined_items=list(status.quarantined),
+            **uploader,
         )
 
     def _last_success(self, outbox: Any) -> float | None:
@@ -446,6 +453,12 @@ class HealthMonitor:
             out.append(
                 HealthWarning("quarantined", "warn", "有照片上传被搁置", f"{queue.quarantined} upload(s) quarantined")
             )
+        if queue.uploader_state == "storage-error":
+            out.append(
+                HealthWarning("uploader", "bad", "上传程序无法写入队列（磁盘已满？）", f"Uploader: {queue.uploader}")
+            )
+        elif queue.uploader_state == "centre-unreachable":
+            out.append(HealthWarning("uploader", "warn", "上传中心暂时无法连接", f"Uploader: {queue.uploader}"))
         if queue.oldest_pending_age_s is not None and queue.oldest_pending_age_s > OLD_PENDING_S:
             out.append(
                 HealthWarning("queue_old", "warn", "照片等待上传超过一小时", "Photos waiting over an hour to upload")
