@@ -123,6 +123,11 @@ class CodesSection:
     keyring: str = ""
     decoders: tuple[str, ...] = ("xc1",)
     max_clock_skew_s: int = field(default=600, metadata=_range(0, 86400))
+    max_code_age_days: float = field(default=30.0, metadata=_range(0.01, 3650))
+
+    @property
+    def max_age_s(self) -> float:
+        return self.max_code_age_days * 86400
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,10 @@ class StaffSection:
     max_login_attempts: int = field(default=5, metadata=_range(1, 100))
     lockout_minutes: float = field(default=15.0, metadata=_range(1, 1440))
     secure_cookies: bool = False
+    # The console speaks plain HTTP: beyond loopback it must sit behind a TLS reverse proxy, whose
+    # forwarded address and scheme are then trusted (werkzeug's ProxyFix) from ``proxy_address`` only.
+    proxy_hops: int = field(default=0, metadata=_range(0, 5))
+    proxy_address: str = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -226,7 +235,30 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
     config = _build(Config, raw, "")
     if data_dir is not None:
         config = config.with_data_dir(data_dir)
+    check_staff_listening(config.staff)
     return config
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_staff_listening(staff: StaffSection) -> None:
+    """Refuse a staff console on the network in plain HTTP: passwords and cookies would cross in clear,
+    and every client would look alike behind a proxy that is not declared."""
+    if staff.enabled and not is_loopback(staff.host) and staff.proxy_hops == 0:
+        raise ConfigError(
+            f"staff.host: {staff.host!r} reaches beyond this machine, but the console speaks plain HTTP; "
+            "put a TLS reverse proxy in front and set staff.proxy_hops (and staff.proxy_address), "
+            "or keep host = \"127.0.0.1\""
+        )
 
 
 def _build(cls: type, raw: Any, prefix: str) -> Any:

@@ -1,12 +1,16 @@
 """SQLite connections with the durability settings every kiosk database uses, and schema migrations.
 
 WAL lets the web page read while the booth writes; ``synchronous=FULL`` makes a committed row survive a
-power cut. Each database names an ordered list of migrations; ``PRAGMA user_version`` records how many
+power cut. The database and its ``-wal`` and ``-shm`` files are readable by the kiosk's user only (0600):
+SQLite gives the WAL files the database's mode, so the database is created 0600 before SQLite opens it.
+Each database names an ordered list of migrations; ``PRAGMA user_version`` records how many
 have run, so an old data folder is brought up to date at start-up and never rebuilt.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +28,7 @@ def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    make_private(path)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
@@ -31,6 +36,16 @@ def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn, migrations)
     return conn
+
+
+def make_private(path: Path) -> None:
+    """Create ``path`` 0600 if missing, and bring it and its WAL files to 0600 if they are wider."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:

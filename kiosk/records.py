@@ -1,12 +1,18 @@
 """The booth's own records: sessions, captures and events, in SQLite (WAL, synchronous=FULL).
 
 These rows feed staff statistics and the "already photographed today" check. They hold no photo and no
-plain identity: the student's uid is stored only as a keyed hash (HMAC-SHA256 with this kiosk's secret),
-which is enough to recognise a returning student and useless to someone reading a stolen SD card.
+plain identity: the student's uid is stored only as a keyed hash (HMAC-SHA256), enough to recognise a
+returning student the same day.
+
+The hash key is a day key (``uid-keys/<date>.key``), and the keys of earlier days are deleted: uids are
+short and guessable, so whoever holds a day's key can recover that day's uids by trying candidates.
+A stolen SD card therefore gives away at most the uids of the day it was taken, never earlier days'
+(their hashes still count distinct students for the statistics, but nothing can match them any more).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -101,6 +107,32 @@ MIGRATIONS = [
 ]
 
 
+class DayKeys:
+    """One random uid-hashing key per local date, in ``folder`` (0700, files 0600); earlier days' keys
+    are deleted as soon as a later day's key is made, so old hashes can no longer be matched."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._cache: tuple[str, bytes] | None = None
+        self._lock = threading.Lock()
+
+    def key_for(self, day: str) -> bytes:
+        with self._lock:
+            if self._cache is not None and self._cache[0] == day:
+                return self._cache[1]
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key = load_secret(self.folder / f"{day}.key")
+            self._forget_before(day)
+            self._cache = (day, key)
+            return key
+
+    def _forget_before(self, day: str) -> None:
+        for path in self.folder.glob("*.key"):
+            if path.stem < day:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
 def load_secret(path: Path) -> bytes:
     """This kiosk's hashing secret, made on first use (0600)."""
     try:
@@ -111,12 +143,16 @@ def load_secret(path: Path) -> bytes:
         return key
 
 
+UID_KEYS_DIR = "uid-keys"
+LEGACY_SECRET_FILE = "secret.key"
+
+
 class BoothRecords:
     """Implements the booth's Records port on one SQLite file."""
 
-    def __init__(self, path: Path, secret: bytes, clock: Clock) -> None:
+    def __init__(self, path: Path, secret: bytes | DayKeys, clock: Clock) -> None:
         self.path = Path(path)
-        self._secret = secret
+        self._secret = secret  # a fixed key (tests) or the day keys (a booth)
         self._clock = clock
         self._conn = db.connect(self.path, MIGRATIONS)
         self._lock = threading.Lock()
@@ -124,13 +160,19 @@ class BoothRecords:
 
     @classmethod
     def open(cls, data_dir: Path, clock: Clock) -> BoothRecords:
-        return cls(data_dir / "booth.sqlite", load_secret(data_dir / "secret.key"), clock)
+        # an older booth hashed every day's uids with one lasting secret: drop it, so they cannot be matched
+        with contextlib.suppress(FileNotFoundError):
+            (data_dir / LEGACY_SECRET_FILE).unlink()
+        return cls(data_dir / "booth.sqlite", DayKeys(data_dir / UID_KEYS_DIR), clock)
 
     def close(self) -> None:
         self._conn.close()
 
     def uid_key(self, uid: str) -> str:
-        return hmac.new(self._secret, uid.encode(), hashlib.sha256).hexdigest()
+        secret = self._secret
+        if isinstance(secret, DayKeys):
+            secret = secret.key_for(self._now().date().isoformat())
+        return hmac.new(secret, uid.encode(), hashlib.sha256).hexdigest()
 
     def _now(self) -> datetime:
         return self._clock.wall()

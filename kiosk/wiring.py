@@ -119,7 +119,8 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     clock = clock or SystemClock()
     data = prepare_data_dir(config)
     try:
-        reader = load_code_reader(config.codes.decoders, config.keyring_path, config.codes.max_clock_skew_s)
+        codes = config.codes
+        reader = load_code_reader(codes.decoders, config.keyring_path, codes.max_clock_skew_s, codes.max_age_s)
     except CodeConfigError as exc:
         raise CliError(str(exc)) from None
 

@@ -249,6 +249,17 @@ def test_unknown_keys_are_ignored(decoder: XC1Decoder) -> None:
     assert subject.uid == PLAIN["uid"] and not hasattr(subject, "photo_spec")
 
 
+def test_a_code_without_exp_dies_at_the_maximum_age(decoder: XC1Decoder) -> None:
+    """An iat five years old no longer decodes; with its own exp a code follows that instead."""
+    five_years = 5 * 365 * 86400
+    assert outcome_of(decoder, seal_json(iat=NOW - five_years)) == "expired"
+    assert decoder.decode(seal_json(iat=NOW - 30 * 86400 + 1), NOW).uid == PLAIN["uid"]
+    assert outcome_of(decoder, seal_json(iat=NOW - 30 * 86400)) == "expired"
+    short = XC1Decoder(Keyring({KID: KEY}), 600, max_age_s=3600)
+    assert outcome_of(short, seal_json(iat=NOW - 3600)) == "expired"
+    assert short.decode(seal_json(iat=NOW - 3600, exp=NOW + 60), NOW).uid == PLAIN["uid"]
+
+
 def test_expired(decoder: XC1Decoder) -> None:
     assert outcome_of(decoder, seal_json(exp=NOW - 1)) == "expired"
     assert decoder.decode(seal_json(exp=NOW + 1), NOW).level == "本科"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from pathlib import Path
 
 import cv2
@@ -100,7 +101,7 @@ def test_issue_with_several_keys_needs_kid(tmp_path: Path, capsys) -> None:
 
 def test_read_reports_each_image(keyring: Path, tmp_path: Path, capsys) -> None:
     ring = Keyring.load(keyring)
-    good = issue_code(ring, "k2024", "U1", "李四", "1234", "清华大学", "研究生", 1_000_000_000)
+    good = issue_code(ring, "k2024", "U1", "李四", "1234", "清华大学", "研究生", int(time.time()) - 60)
     expired = issue_code(ring, "k2024", "U2", "王五", "5678", "S", "本科", 1_000_000_000, exp=1_000_000_100)
     foreign = issue_code(Keyring({"k1999": bytes(32)}), "k1999", "U3", "赵六", "9012", "S", "本科", 1_000_000_000)
     images = [
@@ -155,7 +156,7 @@ def test_read_usage_errors_exit_2_with_one_line(keyring: Path, tmp_path: Path, c
 def test_read_uses_the_config_keyring_by_default(keyring: Path, tmp_path: Path, capsys) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[codes]\nkeyring = "{keyring}"\n')
-    text = issue_code(Keyring.load(keyring), "k2024", "U9", "周七", "1111", "S", "本科", 1_000_000_000)
+    text = issue_code(Keyring.load(keyring), "k2024", "U9", "周七", "1111", "S", "本科", int(time.time()) - 60)
     image = write_image(tmp_path / "code.png", render_phone(text))
     code, out, _ = run(capsys, "read", "-c", str(config), "--json", str(image))
     assert code == 0 and json.loads(out)["subject"]["uid"] == "U9"

@@ -237,3 +237,30 @@ def test_a_sealed_zip_bomb_gets_422(tmp_path: Path, keys: Keys) -> None:
     with running_receiver(keys.private, tmp_path / "s") as (base, _):
         r = _put(base, cid, bomb)
         assert r.status_code == 422 and "compressed" in r.json()["error"]
+
+
+def test_the_centre_finds_one_uid_photographed_at_two_booths(tmp_path: Path, keys: Keys, capsys) -> None:
+    """A code minted on a stolen booth for a uid already photographed elsewhere shows up at the centre."""
+    from dataclasses import replace
+
+    first = make_capture(kiosk_id="booth-01")
+    minted = replace(make_capture(kiosk_id="booth-07"), subject=first.subject)
+    other = make_capture(kiosk_id="booth-02")
+    other = replace(other, subject=replace(other.subject, uid="U-99999"))
+    store = tmp_path / "store"
+    store.mkdir()
+    for capture in (first, minted, other):
+        (store / f"{capture.capture_id}.xce").write_bytes(seal_capture(capture, keys.public))
+    (store / f"{uuid.uuid4()}.xce").write_bytes(b"JUNK" * 20)
+    argv = ["duplicates", "--key", str(keys.private_path), "--store", str(store)]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "3 captures, 1 students photographed more than once" in out
+    assert "uid U-12345: 2 captures from booth-01, booth-07" in out and "unreadable" in out
+    assert main([*argv, "--json"]) == 1
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(c["kiosk_id"] for c in doc["duplicates"]["U-12345"]) == ["booth-01", "booth-07"]
+    (store / f"{minted.capture_id}.xce").unlink()
+    assert main(argv) == 0

@@ -337,3 +337,44 @@ def test_a_password_typed_into_the_name_field_stays_out_of_the_log(rig):
     entry = rig.console.audit.entries()[0]
     assert (entry.who, entry.action) == ("(unknown user)", "login_failed")
     assert "MySecretPassw0rd" not in rig.client.get("/staff/login").get_data(as_text=True)
+
+
+def test_console_beyond_loopback_needs_a_declared_tls_proxy(tmp_path):
+    from kiosk.config import ConfigError, load_config
+
+    cfg = tmp_path / "k.toml"
+    cfg.write_text('[staff]\nhost = "0.0.0.0"\n')
+    with pytest.raises(ConfigError, match="staff.host.*plain HTTP"):
+        load_config(cfg)
+    cfg.write_text('[staff]\nhost = "0.0.0.0"\nproxy_hops = 1\nproxy_address = "10.0.0.2"\n')
+    assert load_config(cfg).staff.proxy_hops == 1
+    cfg.write_text('[staff]\nhost = "::1"\n')
+    assert load_config(cfg).staff.host == "::1"
+
+
+def test_behind_the_proxy_each_client_keeps_its_own_address(tmp_path):
+    """Lockout and audit see the forwarded client, only from the declared proxy; cookies are Secure."""
+    from tests.test_staff_helpers import make_rig
+
+    rig = make_rig(tmp_path, max_login_attempts=2, proxy_hops=1, proxy_address="10.0.0.2")
+    rig.console.passwords.set("staff", PASSWORD)
+    try:
+        def via_proxy(client_addr: str, password: str):
+            env = {"REMOTE_ADDR": "10.0.0.2"}
+            hdr = {"X-Forwarded-For": client_addr, "X-Forwarded-Proto": "https"}
+            page = rig.client.get("/staff/login", environ_base=env, headers=hdr)
+            data = {"user": "staff", "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))}
+            return rig.client.post("/staff/login", data=data, environ_base=env, headers=hdr)
+
+        for _ in range(2):
+            via_proxy("198.51.100.7", "wrong password")
+        assert via_proxy("198.51.100.7", PASSWORD).status_code == 429
+        ok = via_proxy("198.51.100.8", PASSWORD)
+        assert ok.status_code == 302 and "Secure" in ok.headers["Set-Cookie"]
+        remotes = {e.remote for e in rig.console.audit.entries()}
+        assert {"198.51.100.7", "198.51.100.8"} <= remotes and "10.0.0.2" not in remotes
+        direct = rig.client.get("/staff/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert direct.status_code == 403
+    finally:
+        rig.console.close()
+        rig.runtime.close()

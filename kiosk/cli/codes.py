@@ -137,7 +137,8 @@ def cmd_read(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     keyring_path = args.keyring if args.keyring is not None else config.keyring_path
     try:
-        reader = load_code_reader(config.codes.decoders, keyring_path, config.codes.max_clock_skew_s)
+        codes = config.codes
+        reader = load_code_reader(codes.decoders, keyring_path, codes.max_clock_skew_s, codes.max_age_s)
     except CodeConfigError as exc:
         raise CliError(str(exc)) from None
     qr = QrReader()

@@ -108,6 +108,12 @@ def register(sub: Any) -> None:
     rc.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
     rc.set_defaults(func=_friendly(cmd_receiver))
 
+    dp = sub.add_parser("duplicates", help="at the centre: students photographed more than once, across booths")
+    dp.add_argument("--key", required=True, metavar="PRIVATE", help="the centre's private key (centre.key)")
+    dp.add_argument("--store", required=True, metavar="DIR", help="the receiver's folder of envelopes")
+    dp.add_argument("--json", action="store_true", help="machine-readable output")
+    dp.set_defaults(func=_friendly(cmd_duplicates))
+
     q = sub.add_parser("queue", help="look at and manage the upload queue")
     q.set_defaults(func=_help(q))
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", parser_class=parser_class)
@@ -310,6 +316,34 @@ def cmd_receiver(args: argparse.Namespace) -> int:
     print(f"receiver listening on http://{args.host}:{server.effective_port}, storing in {args.store}", flush=True)
     serve_until(server, _stop_on_signals())
     return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    """Exit status 1 when some uid arrived more than once, so a nightly job can alert."""
+    from kiosk.duplicates import find_duplicates
+    from kiosk.sealing import load_private_key
+
+    store = Path(args.store)
+    if not store.is_dir():
+        raise CliError(f"{store}: no such folder")
+    scan = find_duplicates(store, load_private_key(Path(args.key)))
+    if args.json:
+        doc = {
+            "captures": scan.total,
+            "duplicates": {uid: [c.__dict__ for c in caps] for uid, caps in scan.duplicates.items()},
+            "unreadable": scan.unreadable,
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print(f"{scan.total} captures, {len(scan.duplicates)} students photographed more than once")
+        for uid, caps in scan.duplicates.items():
+            booths = ", ".join(sorted({c.kiosk_id for c in caps}))
+            print(f"uid {uid}: {len(caps)} captures from {booths}")
+            for c in caps:
+                print(f"  {c.taken_at}  {c.kiosk_id}  {c.capture_id}")
+        for line in scan.unreadable:
+            print(f"unreadable: {line}")
+    return 1 if scan.duplicates else 0
 
 
 # --- the technician's queue commands ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from kiosk.codes.errors import CodeConfigError
 from kiosk.codes.keyring import Keyring
 from kiosk.codes.outcomes import MALFORMED, NOT_A_CAPTURE_CODE, CodeError
 from kiosk.codes.subject import enforce_masking, is_masked
-from kiosk.codes.xc1 import XC1Decoder
+from kiosk.codes.xc1 import DEFAULT_MAX_AGE_S, XC1Decoder
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +77,22 @@ def _guarded(decoder: Decoder, text: str, now: float) -> SubjectInfo:
     return subject
 
 
-def load_code_reader(names: Sequence[str], keyring_path: Path | str, max_clock_skew_s: float = 600) -> CodeReader:
-    """Build the reader for ``codes.decoders``: ``"xc1"`` or ``"package.module:ClassName"`` entries."""
+def load_code_reader(
+    names: Sequence[str],
+    keyring_path: Path | str,
+    max_clock_skew_s: float = 600,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+) -> CodeReader:
+    """Build the reader for ``codes.decoders``: ``"xc1"`` or ``"package.module:ClassName"`` entries.
+
+    ``max_age_s`` is XC1's limit for codes without ``exp``; a plug-in format keeps its own expiry rules.
+    """
     if not names:
         raise CodeConfigError("codes.decoders: expected at least one decoder")
     decoders: list[Decoder] = []
     for name in names:
         if name == "xc1":
-            decoders.append(XC1Decoder(Keyring.load(keyring_path), max_clock_skew_s))
+            decoders.append(XC1Decoder(Keyring.load(keyring_path), max_clock_skew_s, max_age_s))
         else:
             decoders.append(_load_plugin(name, keyring_path, max_clock_skew_s))
     return CodeReader(decoders)

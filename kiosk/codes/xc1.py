@@ -35,6 +35,7 @@ from kiosk.codes.subject import Subject, mask_idn, mask_name
 PREFIX = "XC1:"
 VERSION = 1
 MAX_TEXT = 512
+DEFAULT_MAX_AGE_S = 30 * 86400.0  # codes.max_code_age_days
 NONCE_BYTES = 12
 TAG_BYTES = 16
 UID_RE = re.compile(r"[A-Za-z0-9]{1,40}")
@@ -86,10 +87,14 @@ def issue_code(
 
 @dataclass(frozen=True)
 class XC1Decoder:
-    """Decodes XC1 texts with the keys of ``keyring``; ``max_clock_skew_s`` tolerates a slow kiosk clock."""
+    """Decodes XC1 texts with the keys of ``keyring``; ``max_clock_skew_s`` tolerates a slow kiosk clock.
+
+    A code dies at its ``exp``, or, without one, ``max_age_s`` after its ``iat``: a code never lives for ever.
+    """
 
     keyring: Keyring
     max_clock_skew_s: float = 600
+    max_age_s: float = DEFAULT_MAX_AGE_S
     prefix: ClassVar[str] = PREFIX
 
     def decode(self, text: str, now: float) -> Subject:
@@ -120,6 +125,8 @@ class XC1Decoder:
         exp = payload.get("exp")
         if exp is not None and exp <= now:
             raise CodeError(EXPIRED)
+        if exp is None and payload["iat"] + self.max_age_s <= now:
+            raise CodeError(EXPIRED, "older than the maximum code age")
         return Subject(
             uid=payload["uid"],
             name=mask_name(payload["name"]),

@@ -50,6 +50,8 @@ class StaffConsole:
     kiosk_id: str
     secure_cookies: bool
     secret_key: bytes
+    proxy_hops: int = 0  # trusted TLS proxies in front (0: none, the console stays on loopback)
+    proxy_address: str = "127.0.0.1"
 
     @classmethod
     def build(
@@ -73,8 +75,10 @@ class StaffConsole:
             health=HealthMonitor(runtime, store, data, config.upload.min_free_mb, clock, config.kiosk.id, probe),
             clock=clock,
             kiosk_id=config.kiosk.id,
-            secure_cookies=staff.secure_cookies,
+            secure_cookies=staff.secure_cookies or staff.proxy_hops > 0,
             secret_key=load_secret(data / SESSION_KEY_FILE),
+            proxy_hops=staff.proxy_hops,
+            proxy_address=staff.proxy_address,
         )
 
     def now(self) -> float:

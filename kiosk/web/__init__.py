@@ -97,4 +97,26 @@ def create_staff_app(console: Any) -> Flask:
         return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
     install_friendly_errors(app)
+    if console.proxy_hops:
+        app.wsgi_app = trusted_proxy(  # type: ignore[method-assign]
+            app.wsgi_app, console.proxy_hops, console.proxy_address
+        )
+    return app
+
+
+def trusted_proxy(wsgi_app: Any, hops: int, proxy_address: str) -> Any:
+    """Take the client's address and scheme from ``hops`` proxies' X-Forwarded-* headers (werkzeug's
+    ProxyFix), but only for connections from ``proxy_address``: anyone else could forge those headers
+    and dodge the per-address lockout, so a direct request is refused with 403."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    fixed = ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REMOTE_ADDR") != proxy_address:
+            body = b"Use the staff console's https:// address.\n"
+            start_response("403 Forbidden", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        return fixed(environ, start_response)
+
     return app

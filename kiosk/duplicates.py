@@ -1,0 +1,59 @@
+"""At the centre: students photographed more than once, across booths (``kiosk duplicates``).
+
+A capture code is not bound to one booth, and a stolen booth's keyring can mint codes for any uid, so
+the centre, which alone can open envelopes, looks for one uid arriving in several captures, and says
+from which booths and when. Which photo to keep is the centre's decision; nothing is deleted here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from kiosk.sealing import SUFFIX, EnvelopeError, open_envelope, read_envelope_file
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    capture_id: str
+    kiosk_id: str
+    uid: str
+    taken_at: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Captures grouped by uid (only uids with more than one), and envelopes that would not open."""
+
+    duplicates: dict[str, list[StoredCapture]]
+    unreadable: list[str]
+    total: int
+
+
+def stored_captures(store: Path, key: X25519PrivateKey, unreadable: list[str]) -> Iterator[StoredCapture]:
+    for path in sorted(Path(store).glob(f"*{SUFFIX}")):
+        try:
+            opened = open_envelope(read_envelope_file(path), key)
+        except (EnvelopeError, OSError) as exc:
+            unreadable.append(f"{path.name}: {exc}")
+            continue
+        subject = opened.meta.get("subject") or {}
+        header = opened.header
+        yield StoredCapture(
+            header.capture_id, header.kiosk_id, str(subject.get("uid", "")), str(opened.meta.get("taken_at", ""))
+        )
+
+
+def find_duplicates(store: Path, key: X25519PrivateKey) -> Scan:
+    by_uid: dict[str, list[StoredCapture]] = defaultdict(list)
+    unreadable: list[str] = []
+    total = 0
+    for capture in stored_captures(store, key, unreadable):
+        total += 1
+        by_uid[capture.uid].append(capture)
+    dups = {uid: sorted(c, key=lambda c: c.taken_at) for uid, c in sorted(by_uid.items()) if len(c) > 1}
+    return Scan(dups, unreadable, total)
