@@ -63,6 +63,9 @@ class CameraSection:
     replay_dir: str = ""
     preview_size: tuple[int, int] = (1280, 720)
     still_size: tuple[int, int] = (4056, 3040)
+    # A larger stream the camera delivers beside the preview, read only when a code is seen but not
+    # read in the preview (picamera2 main + lores, replay); [0, 0] turns it off.
+    detail_size: tuple[int, int] = (1920, 1080)
     preview_fps: int = field(default=15, metadata=_range(1, 60))
     stall_timeout_s: float = field(default=3.0, metadata=_range(0.5, 60))
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.booth import Booth, CodeSeen, Hints
+from kiosk.booth import Booth, CodeSeen, CodeSighted, Hints
 from kiosk.preview import FrameHub, FrameWorker, PreviewPump
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,10 @@ class Runtime:
 
     def on_code(self, text: str) -> None:
         self.booth.post(CodeSeen(text))
+
+    def on_sighting(self, advice: str) -> None:
+        """The scanner sees a code it cannot read; the idle state decides when to tell the student."""
+        self.booth.post(CodeSighted(advice))
 
     def _loop(self) -> None:
         period = 1.0 / self.step_hz

@@ -184,7 +184,9 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
     hub = FrameHub()
     pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
     runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
-    runtime.scanner = QrScanWorker(QrReader(), runtime.on_code)
+    runtime.scanner = QrScanWorker(
+        QrReader(), runtime.on_code, on_sighting=runtime.on_sighting, detail=supervised.detail_frame
+    )
     runtime.hinter = FrameWorker(HintReader(checker), runtime.on_hints, name="pose-hints")
     runtime.language = config.kiosk.language
     runtime.closers.extend([lights, records, outbox])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, StaffCommand, Touch
+from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, CodeSighted, StaffCommand, Touch
 from kiosk.clock import FakeClock
 from kiosk.config import BoothSection
 from kiosk.records import BoothRecords
@@ -304,3 +304,44 @@ def test_live_hints_show_while_posing_only(tmp_path):
     rig.send(Hints((closer,)))
     rig.send(Touch("start"))
     assert rig.booth.snapshot()["hints"] == []
+
+
+def sight(rig: Rig, advice: str, seconds: float, every: float = 0.1) -> None:
+    """The scanner reports an unreadable code on every scanned frame for ``seconds``."""
+    t = 0.0
+    while t < seconds - 1e-9:
+        rig.send(CodeSighted(advice))
+        rig.clock.advance(every)
+        t += every
+
+
+def test_a_code_seen_but_not_read_for_a_second_asks_the_student_to_come_closer(tmp_path):
+    rig = Rig(tmp_path)
+    sight(rig, "closer", 0.8)
+    assert rig.booth.snapshot()["scan_hint"] is None  # a glimpse is not worth a word yet
+    sight(rig, "closer", 0.4)
+    hint = rig.booth.snapshot()["scan_hint"]
+    assert hint == {"advice": "closer", "zh": "请把手机靠近一些", "en": "Hold your phone a little closer"}
+    rig.wait(1.0)
+    assert rig.booth.snapshot()["scan_hint"] is not None  # a second without a sighting: still shown
+    rig.wait(1.0)
+    assert rig.booth.snapshot()["scan_hint"] is None  # the phone went away: the advice goes too
+
+
+def test_the_advice_is_the_most_frequent_one_and_does_not_flicker(tmp_path):
+    rig = Rig(tmp_path)
+    for _ in range(8):
+        sight(rig, "brighter", 0.2)
+        sight(rig, "closer", 0.1)
+    assert rig.booth.snapshot()["scan_hint"]["en"] == "Turn up your screen brightness"
+
+
+def test_reading_the_code_ends_the_advice(tmp_path):
+    rig = Rig(tmp_path)
+    sight(rig, "steadier", 1.2)
+    assert rig.booth.snapshot()["scan_hint"]["zh"] == "请保持手机稳定"
+    rig.send(CodeSeen("GOOD:2024001"))
+    assert rig.state == "confirm" and rig.booth.snapshot()["scan_hint"] is None
+    rig.send(CodeSighted("closer"))  # the phone still in view during the session changes nothing
+    rig.send(Touch("cancel"))
+    assert rig.state == "idle" and rig.booth.snapshot()["scan_hint"] is None

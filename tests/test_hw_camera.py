@@ -659,3 +659,75 @@ def test_picamera2_preview_and_still_never_overlap(fake_picamera2: type[FakePica
     cam.close()
     assert not errors
     assert device.max_active == 1
+
+
+def test_picamera2_detail_stream_is_main_while_the_preview_comes_from_lores(
+    fake_picamera2: type[FakePicamera2], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cam = Picamera2Camera((64, 36), (400, 300), 20, 2.0, detail_size=(128, 72))
+    cam.start()
+    (device,) = fake_picamera2.instances
+    config = dict((c[0], c[1]) for c in device.calls)["create_preview_configuration"]
+    assert config["main"] == {"size": (128, 72), "format": "RGB888"}
+    assert config["lores"] == {"size": (64, 36), "format": "YUV420"}
+    yuv = np.full((54, 64), 128, np.uint8)  # I420: 36 rows of Y, then U and V at neutral 128
+    yuv[:36] = 200
+
+    def capture_array(name: str = "main", wait: Any = None) -> np.ndarray:
+        device.calls.append(("capture_array", {"name": name, "wait": wait}))
+        return yuv if name == "lores" else np.zeros((72, 128, 3), np.uint8)
+
+    monkeypatch.setattr(device, "capture_array", capture_array)
+    frame = cam.preview_frame()
+    assert frame.shape == (36, 64, 3) and device.calls[-1][1]["name"] == "lores"
+    assert np.all(np.abs(frame.astype(int) - 200) <= 2)  # light gray, no colour cast
+    detail = cam.detail_frame()
+    assert detail is not None and detail.shape == (72, 128, 3) and device.calls[-1][1]["name"] == "main"
+    yuv = np.zeros((36, 64), np.uint8)  # a lores frame of the wrong shape is a clear camera error
+    with pytest.raises(CameraError, match="unexpected lores frame"):
+        cam.preview_frame()
+    cam.close()
+
+
+def test_picamera2_without_a_larger_detail_size_has_one_stream(fake_picamera2: type[FakePicamera2]) -> None:
+    for detail in (None, (0, 0), (64, 36)):
+        cam = Picamera2Camera((64, 36), (400, 300), 20, 2.0, detail_size=detail)
+        cam.start()
+        config = dict((c[0], c[1]) for c in fake_picamera2.instances[-1].calls)["create_preview_configuration"]
+        assert "lores" not in config and config["main"]["size"] == (64, 36)
+        assert cam.detail_frame() is None
+        cam.close()
+
+
+def test_replay_detail_frame_through_the_supervisor(tmp_path: Path) -> None:
+    big = np.full((1440, 2560, 3), 90, np.uint8)
+    cv2.imwrite(str(tmp_path / "phone.png"), big)
+    replay = ReplayCamera(tmp_path / "phone.png", (1280, 720), 15, clock=FakeClock(), sleep=lambda s: None,
+                          detail_size=(1920, 1080))
+    cam = SupervisedCamera(lambda: replay, clock=FakeClock())
+    assert cam.detail_frame() is None  # not started yet: no detail, no error
+    cam.start()
+    assert cam.preview_frame().shape == (720, 1280, 3)
+    detail = cam.detail_frame()
+    assert detail is not None and detail.shape == (1080, 1920, 3) and int(detail[540, 960, 0]) == 90
+    small = ReplayCamera(tmp_path / "phone.png", (2560, 1440), 15, clock=FakeClock(), sleep=lambda s: None,
+                         detail_size=(1920, 1080))
+    small.start()
+    assert small.detail_frame() is None  # a picture no larger than the preview has nothing more to give
+    cam.close()
+    assert cam.detail_frame() is None
+
+
+def test_lores_colours_survive_the_yuv_conversion() -> None:
+    from kiosk.hw.picam import yuv420_to_bgr
+
+    bgr = np.zeros((36, 64, 3), np.uint8)
+    bgr[:, :32] = (40, 60, 200)  # a red left half
+    bgr[:, 32:] = (230, 230, 230)  # a light right half
+    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+    u = cv2.resize(ycrcb[:, :, 2], (32, 18), interpolation=cv2.INTER_AREA)
+    v = cv2.resize(ycrcb[:, :, 1], (32, 18), interpolation=cv2.INTER_AREA)
+    i420 = np.concatenate([ycrcb[:, :, 0].ravel(), u.ravel(), v.ravel()]).reshape(54, 64)
+    back = yuv420_to_bgr(i420, (64, 36))
+    assert np.abs(back[10, 8].astype(int) - (40, 60, 200)).max() <= 6
+    assert np.abs(back[10, 56].astype(int) - (230, 230, 230)).max() <= 6

@@ -11,7 +11,7 @@ import pytest
 import zxingcpp
 
 from kiosk.vision.phone_screen import render_phone, render_qr
-from kiosk.vision.qr import QrReader, QrScanWorker, QrTuning, find_code_regions
+from kiosk.vision.qr import QrReader, QrScanWorker, QrTuning, Scan, find_code_regions
 
 TEXT = "XC1:k2024:" + "Q2FwdHVyZS1jb2RlLXRlc3QtcGF5bG9hZA_-" * 6
 
@@ -92,9 +92,55 @@ def test_dim_and_noisy_jpeg(reader: QrReader, phone: np.ndarray) -> None:
 
 def test_frames_without_a_code(reader: QrReader) -> None:
     rng = np.random.default_rng(7)
-    assert reader.read(render_phone("")) == []
-    assert reader.read(np.zeros((720, 1280, 3), np.uint8)) == []
+    assert reader.scan(render_phone("")) == Scan([])  # nothing read, and no advice to give
+    assert reader.scan(np.zeros((720, 1280, 3), np.uint8)) == Scan([])
     assert reader.read(rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)) == []
+
+
+def banded(frame: np.ndarray, period: float, depth: float = 0.6) -> np.ndarray:
+    """Rolling-shutter banding: the screen's PWM dimming turns into dark and light bands of rows."""
+    rows = np.arange(frame.shape[0], dtype=np.float32)[:, None, None]
+    return (frame * (1 - depth * (0.5 + 0.5 * np.sin(rows * 2 * np.pi / period)))).astype(np.uint8)
+
+
+@pytest.mark.parametrize("period", [10, 20])
+def test_banding_is_flattened_out(reader: QrReader, phone: np.ndarray, period: float) -> None:
+    frame = banded(phone, period)
+    if zxingcpp.read_barcodes(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), formats=zxingcpp.BarcodeFormat.QRCode):
+        pytest.skip("this zxing-cpp reads the banded frame in one pass")
+    assert reader.read(frame) == [TEXT]
+
+
+def test_a_code_too_small_is_read_from_the_detail_stream(reader: QrReader) -> None:
+    small = render_phone(TEXT, scale=0.27)
+    detail = render_phone(TEXT, (2560, 1440), scale=0.27)  # the same view at twice the resolution
+    asked: list[bool] = []
+
+    def detail_frame() -> np.ndarray:
+        asked.append(True)
+        return detail
+
+    scan = reader.scan(small)
+    assert scan.texts == [] and scan.sighting is not None and scan.sighting.advice == "closer"
+    assert reader.read(small, detail_frame) == [TEXT] and asked == [True]
+    # A frame read in the preview, and a frame with nothing code-like, never cost a detail frame.
+    assert reader.read(render_phone(TEXT), detail_frame) == [TEXT]
+    assert reader.read(render_phone(""), detail_frame) == [] and asked == [True]
+    assert reader.read(small, lambda: None) == []  # a camera without a detail stream
+
+
+def test_unreadable_codes_come_with_advice(reader: QrReader, phone: np.ndarray) -> None:
+    rng = np.random.default_rng(1)
+    dark = np.clip(phone * 0.03 + 8 + rng.normal(0, 3, phone.shape), 0, 255).astype(np.uint8)
+    advice = {
+        "brighter": dark,  # a screen turned almost all the way down
+        "steadier": cv2.GaussianBlur(phone, (0, 0), 3.0),  # smeared by a moving hand
+        "closer": render_phone(TEXT, scale=0.27),  # under 2 pixels per module
+    }
+    for expected, frame in advice.items():
+        scan = reader.scan(frame)
+        assert scan.texts == [] and scan.sighting is not None, expected
+        assert scan.sighting.advice == expected
 
 
 def test_region_finder_points_at_the_code(phone: np.ndarray) -> None:
@@ -102,6 +148,13 @@ def test_region_finder_points_at_the_code(phone: np.ndarray) -> None:
     assert boxes
     x, y, w, h = boxes[0]
     assert x <= 640 <= x + w and y <= 360 <= y + h and w < 400 and h < 400
+
+
+def test_region_finder_passes_over_print() -> None:
+    page = np.full((720, 1280), 235, np.uint8)
+    for i in range(12):  # a notice on the wall: lines of print, dense with edges but not a code
+        cv2.putText(page, "Graduation photo 2026 notice", (100, 100 + 40 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 30, 2)
+    assert find_code_regions(page, QrTuning()) == []
 
 
 def test_bad_frames_are_refused(reader: QrReader) -> None:
@@ -192,6 +245,17 @@ def test_worker_refuses_frames_before_start_and_after_close() -> None:
     assert worker.offer(np.zeros((4, 4), np.uint8)) is False
     with pytest.raises(RuntimeError, match="closed"):
         worker.start()
+
+
+def test_worker_passes_advice_on_for_a_code_it_cannot_read() -> None:
+    advice: list[str] = []
+    texts: list[str] = []
+    done = threading.Event()
+    worker = QrScanWorker(QrReader(), texts.append, on_sighting=lambda a: (advice.append(a), done.set()))
+    with worker:
+        assert worker.offer(render_phone(TEXT, scale=0.27))
+        assert done.wait(10)
+    assert advice == ["closer"] and texts == []
 
 
 def test_worker_with_the_real_reader(phone: np.ndarray) -> None:

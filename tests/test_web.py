@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from kiosk.booth import Booth, BoothSettings, CodeSeen
+from kiosk.booth import Booth, BoothSettings, CodeSeen, CodeSighted
 from kiosk.clock import FakeClock
 from kiosk.preview import FrameHub
 from kiosk.records import BoothRecords
@@ -125,3 +125,22 @@ def test_readyz_and_healthz(rig):
     _, client = rig
     assert client.get("/healthz").get_json() == {"ok": True}
     assert client.get("/readyz").get_json() == {"ready": True, "problems": []}
+
+
+def test_a_code_seen_but_not_read_puts_advice_with_a_picture_next_to_the_live_view(rig):
+    runtime, client = rig
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="scan-hint"' in html and "scan_hint.js" in html
+    for advice in ("closer", "brighter", "steadier"):
+        assert f'class="scan-pic" data-advice="{advice}"' in html  # a picture for every advice
+    assert client.get("/static/scan_hint.js").status_code == 200
+    assert client.get("/api/state").get_json()["scan_hint"] is None
+    for _ in range(12):  # the scanner reports an unreadable code ten times a second
+        runtime.booth.post(CodeSighted("closer"))
+        runtime.booth.step()
+        runtime.clock.advance(0.1)
+    hint = client.get("/api/state").get_json()["scan_hint"]
+    assert hint == {"advice": "closer", "zh": "请把手机靠近一些", "en": "Hold your phone a little closer"}
+    runtime.clock.advance(2.0)
+    runtime.booth.step()
+    assert client.get("/api/state").get_json()["scan_hint"] is None

@@ -5,7 +5,18 @@ and upload queue reach it through the small interfaces in ``ports``, so tests dr
 fake clock.
 """
 
-from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, Event, Hints, StaffCommand, Touch
+from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, CodeSighted, Event, Hints, StaffCommand, Touch
 from kiosk.booth.machine import Booth, BoothSettings
 
-__all__ = ["Answer", "Booth", "BoothSettings", "ButtonPressed", "CodeSeen", "Event", "Hints", "StaffCommand", "Touch"]
+__all__ = [
+    "Answer",
+    "Booth",
+    "BoothSettings",
+    "ButtonPressed",
+    "CodeSeen",
+    "CodeSighted",
+    "Event",
+    "Hints",
+    "StaffCommand",
+    "Touch",
+]

@@ -15,6 +15,16 @@ class CodeSeen:
 
 
 @dataclass(frozen=True)
+class CodeSighted:
+    """The QR scanner sees something code-like in a preview frame but cannot read it.
+
+    ``advice`` is what would most likely help: "closer", "brighter" or "steadier".
+    """
+
+    advice: str
+
+
+@dataclass(frozen=True)
 class Touch:
     """A button on the student's touch screen: confirm, cancel, start, accept, retake, finish."""
 
@@ -50,4 +60,4 @@ class Hints:
     messages: tuple[Message, ...]
 
 
-Event = CodeSeen | Touch | Answer | ButtonPressed | StaffCommand | Hints
+Event = CodeSeen | CodeSighted | Touch | Answer | ButtonPressed | StaffCommand | Hints

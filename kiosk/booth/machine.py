@@ -45,6 +45,23 @@ class BoothSettings:
     kiosk_id: str
     booth: BoothSection = field(default_factory=BoothSection)
     rescan_cooldown_s: float = 8.0
+    scan_hint_after_s: float = 1.0  # a code seen but not read for this long gets the student advice
+    scan_hint_clear_s: float = 1.5  # and the advice goes once nothing code-like was seen for this long
+
+
+@dataclass
+class Sightings:
+    """A code-like thing the scanner sees but cannot read: since when, last seen, and what would help."""
+
+    since: float | None = None
+    last_at: float = -1e9
+    votes: dict[str, int] = field(default_factory=dict)
+    advice: str | None = None  # shown to the student once ``since`` is old enough
+
+    def clear(self) -> None:
+        self.since = None
+        self.votes = {}
+        self.advice = None
 
 
 @dataclass
@@ -69,6 +86,7 @@ class BoothContext:
     hints: tuple[Message, ...] = ()
     last_code: str | None = None
     last_code_at: float = -1e9
+    sighting: Sightings = field(default_factory=Sightings)
 
     def clear_session(self) -> None:
         self.session_id = None
@@ -284,7 +302,11 @@ class Booth:
             "verdict": None,
             "photo": None,
             "hints": [h.to_dict() for h in ctx.hints] if self.state.name == "pose" else [],
+            "scan_hint": None,
         }
+        advice = ctx.sighting.advice
+        if self.state.name == "idle" and advice in msg.SCAN_ADVICE:
+            snap["scan_hint"] = {"advice": advice, **msg.SCAN_ADVICE[advice].to_dict()}
         if ctx.subject is not None:
             s = ctx.subject
             snap["subject"] = {"name": s.name, "idn": s.idn, "school": s.school, "level": s.level}

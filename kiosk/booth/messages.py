@@ -30,6 +30,11 @@ NO_RETAKES_LEFT = Message(
     "已达到本次可拍摄的次数，请联系工作人员",
     "No more retakes this time, please ask a member of staff",
 )
+# Said next to the live view when the scanner sees a code it cannot read for about a second.
+SCAN_CLOSER = Message("请把手机靠近一些", "Hold your phone a little closer")
+SCAN_BRIGHTER = Message("请调高屏幕亮度", "Turn up your screen brightness")
+SCAN_STEADIER = Message("请保持手机稳定", "Hold your phone still")
+SCAN_ADVICE = {"closer": SCAN_CLOSER, "brighter": SCAN_BRIGHTER, "steadier": SCAN_STEADIER}
 PAUSED = Message("本机暂停服务，请稍候", "This booth is paused, please wait")
 TIMED_OUT = Message("操作超时，已返回首页", "Timed out, back to the start")
 ANSWER_ON_SCREEN = Message(

@@ -12,7 +12,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from kiosk.booth import messages as msg
-from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, Event, Hints, StaffCommand, Touch
+from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, CodeSighted, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import AcceptedCapture
 from kiosk.vision.report import CheckResult
@@ -75,14 +75,49 @@ class Idle(State):
 
     def enter(self, booth: Booth) -> State | None:
         booth.ctx.clear_session()
+        booth.ctx.sighting.clear()
         return Paused() if booth.paused else None
+
+    def exit(self, booth: Booth) -> None:
+        booth.ctx.sighting.clear()
 
     def on_event(self, booth: Booth, event: Event) -> State | None:
         if isinstance(event, StaffCommand) and event.command == "pause":
             return Paused()
         if isinstance(event, CodeSeen):
+            self._forget_sighting(booth)
             return self._code(booth, event.text)
+        if isinstance(event, CodeSighted):
+            self._sighted(booth, event.advice)
         return None
+
+    def tick(self, booth: Booth, now: float) -> State | None:
+        seen = booth.ctx.sighting
+        if seen.since is not None and now - seen.last_at >= booth.settings.scan_hint_clear_s:
+            self._forget_sighting(booth)
+        return None
+
+    def _sighted(self, booth: Booth, advice: str) -> None:
+        """Count what the scanner advises; after ``scan_hint_after_s`` of it, tell the student the most
+        frequent advice (a code hovering at the edge of readable flips between two, and the student
+        should not see the words flicker)."""
+        seen = booth.ctx.sighting
+        now = booth.clock.now()
+        if seen.since is None:
+            seen.since = now
+        seen.last_at = now
+        seen.votes[advice] = seen.votes.get(advice, 0) + 1
+        if now - seen.since >= booth.settings.scan_hint_after_s:
+            best = max(seen.votes, key=lambda a: seen.votes[a])
+            if best != seen.advice:
+                seen.advice = best
+                booth.publish()
+
+    def _forget_sighting(self, booth: Booth) -> None:
+        had_advice = booth.ctx.sighting.advice is not None
+        booth.ctx.sighting.clear()
+        if had_advice:
+            booth.publish()
 
     def _code(self, booth: Booth, text: str) -> State | None:
         ctx = booth.ctx

@@ -29,3 +29,14 @@ class Camera(Protocol):
 
     def close(self) -> None:
         """Release the device. Safe to call twice."""
+
+
+class DetailCamera(Camera, Protocol):
+    """A camera that can also give the current view at a higher resolution than the preview.
+
+    Optional: the QR scanner asks for a detail frame only when it sees a code it cannot read in the
+    preview. ``None`` means there is no detail stream (or no picture larger than the preview).
+    """
+
+    def detail_frame(self) -> np.ndarray | None:
+        """The next frame of the detail stream (BGR), or None. Raises CameraError on failure."""

@@ -30,13 +30,21 @@ def open_camera(cfg: CameraSection, data_dir: Path | str | None = None, clock: C
     """
     source = cfg.source
     if source == "picamera2":
-        return Picamera2Camera(cfg.preview_size, cfg.still_size, cfg.preview_fps, cfg.stall_timeout_s)
+        return Picamera2Camera(
+            cfg.preview_size, cfg.still_size, cfg.preview_fps, cfg.stall_timeout_s, detail_size=cfg.detail_size
+        )
     if source.startswith("opencv:"):
         return OpenCVCamera(
             _opencv_device(source), cfg.preview_size, cfg.still_size, cfg.preview_fps, cfg.stall_timeout_s
         )
     if source == "replay":
-        return ReplayCamera(_replay_source(cfg.replay_dir, data_dir), cfg.preview_size, cfg.preview_fps, clock=clock)
+        return ReplayCamera(
+            _replay_source(cfg.replay_dir, data_dir),
+            cfg.preview_size,
+            cfg.preview_fps,
+            clock=clock,
+            detail_size=cfg.detail_size,
+        )
     raise ValueError(f"camera.source: unknown camera {source!r}")
 
 

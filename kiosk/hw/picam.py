@@ -9,6 +9,14 @@ CMA memory the camera needs (fragmentation shows up hours later as allocation fa
 picamera2 is imported inside ``start()``: on a Pi it comes from the OS package ``python3-picamera2``
 (it must match the system libcamera), and everywhere else the booth must import without it.
 
+Detail stream: with a ``detail_size`` larger than the preview, the preview configuration asks for two
+streams, as picamera2's examples do: ``main`` at ``detail_size`` (RGB888) and ``lores`` at the
+preview size (YUV420, the only format the Pi 4's lores output has). Preview frames come from lores
+(converted to BGR with OpenCV); ``detail_frame()`` gives the next main frame, which the QR scanner asks
+for only when it sees a code it cannot read in the preview. Choose a ``detail_size`` the sensor has a
+fast binned mode for (1920x1080 fits both the HQ Camera's 2028x1080 and Camera Module 3's 2304x1296
+modes), or the preview frame rate drops to the full-sensor mode's.
+
 Colour order: picamera2's "RGB888" format is stored B, G, R in memory, so the arrays it returns are
 already the BGR order OpenCV and the rest of the booth expect; no conversion is done here.
 """
@@ -19,6 +27,7 @@ import logging
 import threading
 from typing import Any
 
+import cv2
 import numpy as np
 
 from kiosk.hw.camera import CameraError
@@ -47,6 +56,7 @@ class Picamera2Camera:
         *,
         camera_num: int = 0,
         still_timeout_s: float | None = None,
+        detail_size: tuple[int, int] | None = None,
     ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
@@ -58,6 +68,7 @@ class Picamera2Camera:
             float(still_timeout_s) if still_timeout_s is not None else max(10.0, 3 * self.stall_timeout_s)
         )
         self.camera_num = camera_num
+        self.detail_size = _detail_size(detail_size, self.preview_size)
         self._lock = threading.Lock()
         self._cam: Any = None
         self._allocator: Any = None
@@ -86,8 +97,7 @@ class Picamera2Camera:
                 cam.allocator = allocator
                 frame_us = int(1_000_000 / self.fps)
                 self._preview_config = cam.create_preview_configuration(
-                    main={"size": self.preview_size, "format": "RGB888"},
-                    controls={"FrameDurationLimits": (frame_us, frame_us)},
+                    **self._preview_streams(), controls={"FrameDurationLimits": (frame_us, frame_us)}
                 )
                 self._still_config = cam.create_still_configuration(
                     main={"size": self.still_size, "format": "RGB888"}, buffer_count=1
@@ -103,18 +113,39 @@ class Picamera2Camera:
                 "camera module started: preview %s at %d fps, still %s", self.preview_size, self.fps, self.still_size
             )
 
+    def _preview_streams(self) -> dict[str, dict[str, object]]:
+        """The streams of the preview configuration: main alone, or main for detail plus lores."""
+        if self.detail_size is None:
+            return {"main": {"size": self.preview_size, "format": "RGB888"}}
+        return {
+            "main": {"size": self.detail_size, "format": "RGB888"},
+            "lores": {"size": self.preview_size, "format": "YUV420"},
+        }
+
     def preview_frame(self) -> np.ndarray:
         """The next preview frame (BGR), waiting at most ``stall_timeout_s``."""
+        stream = _STREAM if self.detail_size is None else "lores"
+        frame = self._capture(stream, "preview")
+        if stream == "lores":
+            return yuv420_to_bgr(frame, self.preview_size)
+        return _check_frame(frame, "preview")
+
+    def detail_frame(self) -> np.ndarray | None:
+        """The next frame of the high-resolution main stream (BGR), or None without a detail stream."""
+        if self.detail_size is None:
+            return None
+        return _check_frame(self._capture(_STREAM, "detail"), "detail")
+
+    def _capture(self, stream: str, what: str) -> object:
         with self._lock:
             cam = self._require()
             try:
-                frame = cam.capture_array(_STREAM, wait=self.stall_timeout_s)
+                return cam.capture_array(stream, wait=self.stall_timeout_s)
             except Exception as exc:
                 _cancel_jobs(cam)
                 if isinstance(exc, TimeoutError):
-                    raise CameraError(f"no preview frame within {self.stall_timeout_s:g} s") from exc
-                raise CameraError(f"preview capture failed: {_describe(exc)}") from exc
-            return _check_frame(frame, "preview")
+                    raise CameraError(f"no {what} frame within {self.stall_timeout_s:g} s") from exc
+                raise CameraError(f"{what} capture failed: {_describe(exc)}") from exc
 
     def capture_still(self) -> np.ndarray:
         """Switch to the still mode, capture one full-resolution frame (BGR) and switch back."""
@@ -148,6 +179,38 @@ class Picamera2Camera:
         if self._cam is None:
             raise CameraError("camera module is not started")
         return self._cam
+
+
+def _detail_size(size: tuple[int, int] | None, preview: tuple[int, int]) -> tuple[int, int] | None:
+    """The detail stream's size, or None when there is to be none (unset, zero, or not larger)."""
+    if not size or size[0] <= 0 or size[1] <= 0:
+        return None
+    size = (int(size[0]), int(size[1]))
+    if size[0] <= preview[0] or size[1] < preview[1]:
+        log.warning("camera.detail_size %s is not larger than the preview %s: no detail stream", size, preview)
+        return None
+    return size
+
+
+def yuv420_to_bgr(frame: object, size: tuple[int, int]) -> np.ndarray:
+    """A lores YUV420 (I420: Y, then U, then V, each chroma plane a quarter) frame, as picamera2
+    returns it (height * 3/2 rows), in BGR."""
+    width, height = size
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.shape != (height * 3 // 2, width):
+        shape = getattr(frame, "shape", None)
+        raise CameraError(
+            f"unexpected lores frame from the camera module (shape {shape}, expected {(height * 3 // 2, width)}); "
+            "a preview width that is a multiple of 64 avoids padded rows"
+        )
+    # picamera2's preview configuration uses the full-range sYCC colour space (JPEG's), which is what
+    # OpenCV's YCrCb conversion expects; its I420 conversion would assume video range and clip.
+    y = frame[:height]
+    quarter = (height // 2) * (width // 2)
+    chroma = frame[height:].reshape(-1)
+    u = chroma[:quarter].reshape(height // 2, width // 2)
+    v = chroma[quarter : 2 * quarter].reshape(height // 2, width // 2)
+    u, v = (cv2.resize(c, (width, height), interpolation=cv2.INTER_LINEAR) for c in (u, v))
+    return cv2.cvtColor(cv2.merge([y, v, u]), cv2.COLOR_YCrCb2BGR)
 
 
 def _check_frame(frame: Any, what: str) -> np.ndarray:

@@ -154,6 +154,7 @@ class ReplayCamera:
         item_s: float = 0.0,
         clock: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        detail_size: tuple[int, int] | None = None,
     ) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
@@ -161,6 +162,7 @@ class ReplayCamera:
         self.preview_size = (int(preview_size[0]), int(preview_size[1]))
         self.fps = fps
         self.item_s = float(item_s)
+        self.detail_size = (int(detail_size[0]), int(detail_size[1])) if detail_size and min(detail_size) > 0 else None
         self._clock: Clock = clock or SystemClock()
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -205,6 +207,18 @@ class ReplayCamera:
                 return black_frame(self.preview_size)
             self._step(now)
             return self._preview().copy()
+
+    def detail_frame(self) -> np.ndarray | None:
+        """The picture on the preview letterboxed to ``detail_size``, as a camera's larger stream shows
+        the same view; None without a detail size or when the picture is no larger than the preview."""
+        with self._lock:
+            self._require()
+            if self.detail_size is None or self._playlist is None:
+                return None
+            picture = self._playlist.current()
+            if picture.shape[1] <= self.preview_size[0] and picture.shape[0] <= self.preview_size[1]:
+                return None
+            return letterbox(picture, self.detail_size)
 
     def capture_still(self) -> np.ndarray:
         """The picture currently on the preview, at its own full resolution (a copy)."""

@@ -113,6 +113,23 @@ class SupervisedCamera:
         with self._lock:
             return self._call("still", lambda cam: cam.capture_still())
 
+    def detail_frame(self) -> np.ndarray | None:
+        """The camera's detail frame, or None when it has none or is not open now.
+
+        Only the QR scanner asks, and a missing detail frame just means one try fewer, so a failure
+        here is logged and answered with None; the preview's own calls decide the camera's health.
+        """
+        with self._lock:
+            camera = self._camera
+            detail = getattr(camera, "detail_frame", None)
+            if self._closed or detail is None:
+                return None
+            try:
+                return detail()
+            except CameraError as exc:
+                log.info("detail frame failed: %s", exc)
+                return None
+
     def close(self) -> None:
         """Close the camera; calls fail until ``start()`` again. Safe to call twice."""
         with self._lock:

@@ -21,6 +21,8 @@ function bilingual(msg) {
 }
 
 function render(s) {
+  // Self-contained parts of the page (the scan advice) listen for the state instead of living here.
+  document.dispatchEvent(new CustomEvent("booth:state", { detail: s }));
   const view = s.state === "countdown" || s.state === "capture" ? "pose" : s.state;
   document.body.dataset.state = s.state;
   document.body.dataset.view = view;
