@@ -6,6 +6,7 @@ everything else receives them as arguments.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -306,7 +307,25 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
 
 
 def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:
-    """Start the booth and its page with waitress; block until interrupted or stopped by systemd."""
+    """Start the booth and its page with waitress; block until interrupted or stopped by systemd.
+
+    The booth holds its data folder's booth lock while it runs (the demo also the uploader lock, for its
+    in-process uploader), so a second booth, demo or uploader on the same folder stops with exit 2,
+    naming this one.
+    """
+    from kiosk.folderlock import FolderBusy, booth_lock, uploader_lock
+
+    try:
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(booth_lock(config.data_dir))
+            if demo:
+                locks.enter_context(uploader_lock(config.data_dir))
+            return _serve_locked(config, demo, demo_photos)
+    except FolderBusy as exc:
+        raise CliError(str(exc)) from None
+
+
+def _serve_locked(config: Config, demo: bool, demo_photos: Path | None) -> int:
     booth = start_booth(config, demo, demo_photos)
     runtime = booth.runtime
     notifier = Notifier.from_env()

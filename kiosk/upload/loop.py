@@ -11,7 +11,6 @@ Only one uploader may run per data folder; an exclusive lock file makes a second
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import random
@@ -22,6 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from kiosk.folderlock import FolderBusy
+from kiosk.folderlock import uploader_lock as data_folder_uploader_lock
 from kiosk.outbox import Backoff, Entry, Outbox, OutboxError
 from kiosk.upload.outcome import Action, Outcome, Target, UploadItem
 from kiosk.upload.state import CENTRE_UNREACHABLE, SENDING, STOPPED, STORAGE_ERROR, StateFile, UploaderState
@@ -31,22 +32,15 @@ HEARTBEAT_S = 60.0
 log = logging.getLogger(__name__)
 
 
-class UploaderBusy(RuntimeError):
-    """Another uploader already holds this data folder."""
+# Another uploader already holds this data folder (the message names its pid and command).
+UploaderBusy = FolderBusy
 
 
 @contextlib.contextmanager
 def uploader_lock(outbox: Outbox) -> Iterator[None]:
-    path = outbox.dir / ".uploader.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UploaderBusy(f"another uploader is already running for {outbox.data_dir}") from None
+    """One uploader per data folder (``kiosk uploader`` or a demo's own), whatever booth runs beside it."""
+    with data_folder_uploader_lock(outbox.data_dir):
         yield
-    finally:
-        os.close(fd)
 
 
 @dataclass
