@@ -7,6 +7,7 @@ down, is checked, accepts, and the sealed photo ends up in the database and on d
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.demo import demo_config
+from kiosk.vision.report import Message
 from tests.conftest import needs_chromium
 
 pytestmark = [
@@ -90,3 +92,60 @@ def test_student_goes_from_code_to_stored_photo(booth, page, tmp_path):
     assert opened.meta["report"]["pass"] is True
     img = cv2.imdecode(np.frombuffer(opened.photo_jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert img.shape == (640, 480, 3)
+
+
+class UnsureAboutJewellery:
+    """The booth's real check, unsure about jewellery on a photo it passes (as a profile's middle band makes it).
+
+    The shared portraits are chosen to be clear passes, so the band is reached here by turning the real
+    report's jewellery result into an ask; everything else (the analysis, the photo, the sealing) is real.
+    """
+
+    QUESTION = Message(
+        "如果您佩戴了耳环或项链，请摘下后重拍",
+        "If you are wearing earrings or a necklace, please take them off and retake",
+    )
+
+    def __init__(self, checker) -> None:
+        self.checker = checker
+        self.profile_name = checker.profile_name
+        self.analyser = checker.analyser
+        self.lock = getattr(checker, "lock", None)
+
+    def check(self, image):
+        report = self.checker.check(image)
+        checks = dict(report.checks)
+        checks["jewellery"] = dataclasses.replace(checks["jewellery"], passed=True, ask=True, message=self.QUESTION)
+        return dataclasses.replace(report, checks=checks)
+
+
+def test_student_answers_a_question_and_the_envelope_carries_the_answer(booth, page):
+    from kiosk.sealing import load_private_key, open_envelope
+
+    running, config = booth
+    real = running.runtime.booth.checker
+    running.runtime.booth.checker = UnsureAboutJewellery(real)
+    page.goto(running.url)
+    page.wait_for_selector("body[data-state=confirm]", timeout=20_000)
+    page.click("#view-confirm [data-action=confirm]")
+    page.wait_for_selector("body[data-state=pose]")
+    page.click("#view-pose [data-action=start]")
+
+    page.wait_for_selector("body[data-state=ask]", timeout=30_000)
+    assert page.locator("#question-text").inner_text().startswith("如果您佩戴了耳环或项链，请摘下后重拍")
+    assert "If you are wearing earrings" in page.locator("#question-text").inner_text()
+    answer = page.locator("#btn-answer")
+    assert answer.is_visible() and "我没有佩戴" in answer.inner_text() and "I am not wearing any" in answer.inner_text()
+    assert page.locator("#btn-ask-retake").is_visible()
+    assert page.locator("#ask-shot").evaluate("img => img.naturalWidth") == 480
+    assert not page.locator("#btn-accept").is_visible()  # no way round the question
+    answer.click()
+    page.wait_for_selector("body[data-state=done]")
+
+    (record,) = running.runtime.booth.records.accepted_captures()
+    envelopes = list(config.data_dir.rglob(f"{record['id']}.xce"))  # the queue's, and the upload folder's once sent
+    assert envelopes, "no sealed envelope on disk"
+    key = load_private_key(Path(config.upload.centre_public_key).with_name("centre.key"))
+    meta = open_envelope(envelopes[0].read_bytes(), key).meta
+    assert meta["answered"] == ["jewellery"]
+    assert meta["report"]["asked"] == ["jewellery"] and meta["report"]["checks"]["jewellery"]["ask"] is True
