@@ -82,7 +82,7 @@ fi
 
 need_root "${given[@]}"
 for f in pyproject.toml kiosk.example.toml systemd/kiosk.service systemd/kiosk-uploader.service \
-  systemd/kiosk-browser.sh systemd/pi-constraints.txt; do
+  systemd/kiosk-browser.sh systemd/pi-constraints.txt systemd/pi-requirements.txt; do
   [ -e "$checkout/$f" ] || die "$checkout/$f is missing: run me from a complete checkout"
 done
 [ "$dry_run" = 1 ] && say "dry run: printing the actions, changing nothing"
@@ -144,7 +144,11 @@ run rm -rf "$prefix/src"
 run install -d -m 0755 "$prefix/src"
 # -L: kiosk/models is a link to the checkout's models/; the face models are package data of the wheel.
 run cp -rL "${sources[@]}" "$prefix/src/"
-run "$venv/bin/python" -m pip install --upgrade --constraint "$here/pi-constraints.txt" "$prefix/src"
+# Every dependency from the hashed pins (a file that differs from the one pinned is refused), then the
+# booth itself without dependencies. numpy is pinned to the OS's own version, which already satisfies it.
+run "$venv/bin/python" -m pip install --require-hashes --requirement "$here/pi-requirements.txt"
+run "$venv/bin/python" -m pip install --upgrade --no-deps --no-build-isolation \
+  --constraint "$here/pi-constraints.txt" "$prefix/src"
 run "$venv/bin/python" -c 'import numpy as n; assert int(n.__version__.split(".")[0]) < 2, "numpy " + n.__version__'
 
 run install -d -m 0755 "$prefix/docs"
