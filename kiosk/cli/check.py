@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from kiosk.cli.common import CliError
+from kiosk.vision.report import Report
 
 _MAX_PIXELS = 80_000_000
 
@@ -68,14 +69,20 @@ def run(args: argparse.Namespace) -> int:
             line = {"file": name, **report.to_dict()}
             print(json.dumps(line, ensure_ascii=False, default=_plain), flush=True)
         else:
-            failed = report.failures()
-            verdict = "PASS" if report.passed else "FAIL"
-            reasons = "; ".join(f"{c.id}: {c.message.en}" for c in failed[:3])
-            print(f"{name}: {verdict} ({report.ms:.0f} ms){' - ' + reasons if reasons else ''}", flush=True)
+            print(human_line(name, report), flush=True)
     if unreadable:
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
         raise CliError(f"{unreadable[0]}{more}")
     return 0
+
+
+def human_line(name: str, report: Report) -> str:
+    """``photo.jpg: PASS (96 ms) - asked: jewellery: If you are wearing earrings ...``: the verdict, up to
+    three failures, then the questions a passed photo still asks (the student answers them at the booth)."""
+    verdict = "PASS" if report.passed else "FAIL"
+    parts = [f"{c.id}: {c.message.en}" for c in report.failures()[:3]]
+    parts += [f"asked: {c.id}: {c.message.en}" for c in report.asked()]
+    return f"{name}: {verdict} ({report.ms:.0f} ms){' - ' + '; '.join(parts) if parts else ''}"
 
 
 def _plain(obj: object) -> object:

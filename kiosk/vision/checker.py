@@ -139,7 +139,7 @@ class ComplianceChecker:
         placed = solve(a.face_width, float(mid[1]), float(mid[0]), crown_from_mesh(a), w, h, rules)
         if placed.problem:
             hints.append(message("head_geometry", placed.problem))
-        for fn in (head_pose.run, gaze.run):
+        for fn in (head_pose.hint, gaze.run):
             res = fn(a, p)
             if res is not None and not res.passed:
                 hints.append(res.message)

@@ -1,4 +1,8 @@
-"""The zh/en texts of photo-spec section 6, keyed by check id and reason; exactly as the spec words them."""
+"""The zh/en texts of photo-spec section 6, keyed by check id and reason; exactly as the spec words them.
+
+Reason ``ask`` is the question a check asks when it is unsure (report.py): polite, conditional ("if you
+are wearing ...") and about something the student can see and answer truthfully.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
     "eyes_open": {"closed": M("请自然睁开双眼", "Please keep your eyes open")},
     "mouth_closed": {"open": M("请自然闭上嘴唇，不要露齿", "Please close your lips, no teeth showing")},
     "glasses": {
+        "ask": M("如果您戴着眼镜，请摘下后重拍", "If you are wearing glasses, please take them off and retake"),
         "remove": M("请摘下眼镜", "Please remove your glasses."),
         "tint": M("请摘下有色或变色眼镜", "Please remove tinted glasses."),
         "glare": M(
@@ -33,16 +38,46 @@ MESSAGES: dict[str, dict[str, Message]] = {
             "The frame covers your eyes, please adjust or remove your glasses",
         ),
     },
-    "head_covering": {"covered": M("请摘下帽子、头巾或发饰", "Please remove your hat, scarf or head covering")},
-    "eyebrows_visible": {"covered": M("请拨开刘海，露出眉毛", "Please move your fringe so your eyebrows show")},
-    "ears_visible": {"covered": M("请把头发拢到耳后，露出双耳", "Please tuck your hair behind your ears")},
-    "jewellery": {"worn": M("请摘下耳环、项链等饰品", "Please take off earrings, necklaces and other jewellery")},
-    "heavy_makeup": {"makeup": M("请卸去浓妆", "Please remove heavy make-up")},
+    "head_covering": {
+        "covered": M("请摘下帽子、头巾或发饰", "Please remove your hat, scarf or head covering"),
+        "ask": M(
+            "如果您戴了帽子、头巾或发饰，请摘下后重拍",
+            "If you are wearing a hat, scarf or hair ornament, please take it off and retake",
+        ),
+    },
+    "eyebrows_visible": {
+        "covered": M("请拨开刘海，露出眉毛", "Please move your fringe so your eyebrows show"),
+        "ask": M(
+            "如果刘海遮住了眉毛，请拨开后重拍", "If your fringe covers your eyebrows, please move it aside and retake"
+        ),
+    },
+    "ears_visible": {
+        "covered": M("请把头发拢到耳后，露出双耳", "Please tuck your hair behind your ears"),
+        "ask": M(
+            "如果头发遮住了耳朵，请拢到耳后再重拍",
+            "If your hair covers your ears, please tuck it behind them and retake",
+        ),
+    },
+    "jewellery": {
+        "worn": M("请摘下耳环、项链等饰品", "Please take off earrings, necklaces and other jewellery"),
+        "ask": M(
+            "如果您佩戴了耳环或项链，请摘下后重拍",
+            "If you are wearing earrings or a necklace, please take them off and retake",
+        ),
+    },
+    "heavy_makeup": {
+        "makeup": M("请卸去浓妆", "Please remove heavy make-up"),
+        "ask": M("如果您化了浓妆，请卸妆后重拍", "If you are wearing heavy make-up, please remove it and retake"),
+    },
     "clothing_not_blue": {
         "blue": M("请换一件非蓝色的上衣", "Please wear a top that isn't blue."),
         "light": M("请穿浅色上衣", "Please wear a light-coloured top."),
         "pattern": M("建议穿纯色上衣", "A plain top works best"),
     },
+    "face_occlusion": {"covered": M("请不要遮挡面部", "Please keep your face uncovered")},
+    "expression": {"smile": M("请保持自然表情，不要大笑", "Please keep a relaxed, natural expression")},
+    "coloured_contacts": {"lenses": M("请摘下美瞳或彩色隐形眼镜", "Please remove coloured contact lenses")},
+    "hair_tied": {"loose": M("长发请扎起或拢到身后", "Please tie long hair back")},
     "shoulders_level": {"tilted": M("请坐正，双肩放平", "Please sit up straight with level shoulders")},
     "background": {
         "shadow": M("背景有阴影，请向前站一步", "There is a shadow behind you, please step forward."),

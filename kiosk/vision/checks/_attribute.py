@@ -1,10 +1,14 @@
 """What the classifier-backed checks share: reading one probability and judging it against the
-profile's calibrated cut-off (``attributes.<check id>``)."""
+profile's band for the check (``[ask]``): under the band passes, inside it passes and asks the student
+(the classifier is unsure, and the student can answer: "if you are wearing earrings ..."), over it fails.
+
+``[attributes]`` keeps the classifier's best-balanced-accuracy cut-offs from training (the glasses check
+under ``allowed_clear`` reads its presence cut-off there)."""
 
 from __future__ import annotations
 
 from kiosk.vision.analysis import FaceAnalysis
-from kiosk.vision.checks._common import excess, result
+from kiosk.vision.checks._common import ask_band, excess, result
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult
 
@@ -26,9 +30,10 @@ def score(prob: float, cut: float) -> float:
 
 
 def judge(a: FaceAnalysis, p: Profile, check_id: str, head: str, reason: str) -> CheckResult | None:
-    """Fail when the probability that the attribute is present is over the profile's cut-off."""
+    """Pass under the check's ask band, pass and ask inside it, fail over it."""
     prob = probability(a, head)
     if prob is None:
         return None
-    cut = cut_off(p, check_id)
-    return result(check_id, p, prob <= cut, score(prob, cut), reason, {"probability": round(prob, 3)})
+    lo, hi = ask_band(p, check_id)
+    value = {"probability": round(prob, 3)}
+    return result(check_id, p, prob <= hi, score(prob, hi), reason, value, ask=prob > lo)

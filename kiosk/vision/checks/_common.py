@@ -31,8 +31,12 @@ def outside(value: float, lo: float, hi: float, width: float) -> float:
     return max(shortfall(value, lo, width), excess(value, hi, width))
 
 
-def result(check_id: str, profile: Profile, passed: bool, score: float, reason: str | None, value: Any) -> CheckResult:
-    msg = OK if passed or reason is None else message(check_id, reason)
+def result(
+    check_id: str, profile: Profile, passed: bool, score: float, reason: str | None, value: Any, ask: bool = False
+) -> CheckResult:
+    """The check's result; ``ask`` (passed, but unsure) carries the check's question as its message."""
+    ask = bool(ask and passed)
+    msg = message(check_id, "ask") if ask else OK if passed or reason is None else message(check_id, reason)
     return CheckResult(
         id=check_id,
         passed=bool(passed),
@@ -40,7 +44,16 @@ def result(check_id: str, profile: Profile, passed: bool, score: float, reason: 
         message=msg,
         value=value,
         severity=profile.severity(check_id),
+        ask=ask,
     )
+
+
+def ask_band(profile: Profile, check_id: str) -> tuple[float, float]:
+    """The profile's ``[ask]`` band of a check: (from, to) in the check's own measure. The meaning of
+    "worse" is the check's: for a probability, under ``from`` passes, ``from``-``to`` asks, over ``to``
+    fails; a band with from == to never asks."""
+    lo, hi = (float(v) for v in profile.get(f"ask.{check_id}"))
+    return min(lo, hi), max(lo, hi)
 
 
 def r(x: float, nd: int = 3) -> float:

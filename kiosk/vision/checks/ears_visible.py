@@ -3,10 +3,14 @@
 Beside each face edge (mesh face-oval points at eye-to-nose height), a band 0.4 IED wide outward is
 looked at in the IED-64 face patch. An ear is skin inside the person mask: pixels close in colour to the
 cheeks (L* weighted half, since ears sit in other light). Hair over the ear is person but not skin;
-background is neither. Each side needs at least ``min_skin_share`` of its band to be ear-like skin.
-A turned head hides one ear by geometry, so the check does not judge beyond the pose limit (head_pose
-already asks the student to face the camera). The thresholds are proposals tested on images the tests
-make; they need booth shots to calibrate (models/README.md).
+background is neither. The profile's ``[ask] ears_visible = [fail under, ask under]`` judges the side with
+less ear-like skin: under the first the check fails, under the second it asks ("if your hair covers your
+ears ..."): a student knows where their hair is, the measurement is only a proxy.
+A turned head hides one ear by geometry, so the check does not judge beyond ``max_yaw_deg`` (head_pose
+and the live hints already ask the student to face the camera), nor on faces under ``min_ied_px`` eye
+distance (a band of a dozen pixels is mostly blur; a booth still has an eye distance of 100 px or more),
+nor when a tight crop cuts the ears off. The thresholds are proposals tested on images the tests make;
+they need booth shots to calibrate (models/README.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from kiosk.vision.analysis import PATCH_IED, PATCH_SIDE, FaceAnalysis
-from kiosk.vision.checks._common import r, result, shortfall
+from kiosk.vision.checks._common import ask_band, r, result, shortfall
 from kiosk.vision.checks._regions import cheek_boxes, patch_box
 from kiosk.vision.colour import to_lab
 from kiosk.vision.profiles import Profile
@@ -62,16 +66,28 @@ def ear_skin_shares(a: FaceAnalysis, max_distance: float) -> tuple[float, float]
     return shares[0], shares[1]
 
 
+def bands_in_frame(a: FaceAnalysis) -> bool:
+    """Both ear bands lie inside the photo (a tight crop cuts the ears off: not measurable, not failed)."""
+    w = a.size[0]
+    reach = 0.4 * a.ied
+    right = min(float(a.pt(i)[0]) for i in RIGHT_EDGE) - reach
+    left = max(float(a.pt(i)[0]) for i in LEFT_EDGE) + reach
+    return right >= 0 and left <= w
+
+
 def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
-    if a.patch is None or a.pose is None or abs(a.pose.yaw) > float(p.get("pose.yaw_deg")):
+    if a.patch is None or a.pose is None or abs(a.pose.yaw) > float(p.get("ears_visible.max_yaw_deg")):
         return None
+    if a.ied < float(p.get("ears_visible.min_ied_px")) or not bands_in_frame(a):
+        return None  # too few pixels beside the face to tell ear skin from hair, or the ears cut off
     shares = ear_skin_shares(a, float(p.get("ears_visible.max_colour_distance")))
     if shares is None:
         return None
-    need = float(p.get("ears_visible.min_skin_share"))
+    fail_under, ask_under = ask_band(p, ID)
     worst = min(shares)
     value = {"right": r(shares[0]), "left": r(shares[1])}
-    return result(ID, p, worst >= need, shortfall(worst, need, 0.04), "covered", value)
+    passed = worst >= fail_under
+    return result(ID, p, passed, shortfall(worst, fail_under, 0.04), "covered", value, ask=worst < ask_under)
 
 
 def region(a: FaceAnalysis, res: CheckResult) -> Region | None:

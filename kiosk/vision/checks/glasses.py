@@ -1,14 +1,16 @@
-"""glasses: the profile's policy (photo-spec section 7). ``forbidden``: any glasses fail. ``allowed_clear``:
-glasses may stay on, but not tinted, not reflecting and with the frame clear of the eyes. Presence is
-the attribute classifier's ``glasses`` probability (CelebA ``Eyeglasses``, sunglasses included); tint,
-glare and frame are measured on the lens area (``_lens``) only when glasses are present."""
+"""glasses: the profile's policy (photo-spec section 7). ``forbidden``: any glasses fail (inside the
+``[ask]`` band the student is asked whether they wear glasses). ``allowed_clear``: glasses may stay on,
+but not tinted, not reflecting and with the frame clear of the eyes; presence is judged at the
+``[attributes]`` cut-off and nothing is asked, since the lenses are measured. Presence is the attribute
+classifier's ``glasses`` probability (CelebA ``Eyeglasses``, sunglasses included); tint, glare and frame
+are measured on the lens area (``_lens``) only when glasses are present."""
 
 from __future__ import annotations
 
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checks import _lens
 from kiosk.vision.checks._attribute import cut_off, probability, score
-from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._common import ask_band, excess, r, result
 from kiosk.vision.checks._regions import BROWS, EYES, points_box
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult, Region
@@ -32,8 +34,11 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
         return None
     cut = cut_off(p, ID)
     value: dict[str, float | None] = {"probability": r(prob)}
-    if p.get("glasses") == "forbidden" or prob <= cut:
-        return result(ID, p, prob <= cut, score(prob, cut), "remove", value)
+    if p.get("glasses") == "forbidden":  # unsure: ask "if you are wearing glasses, please take them off"
+        lo, hi = ask_band(p, ID)
+        return result(ID, p, prob <= hi, score(prob, hi), "remove", value, ask=prob > lo)
+    if prob <= cut:
+        return result(ID, p, True, score(prob, cut), None, value)
     m = _lens.measure(a, lens_rules(p))
     if m is None:  # glasses, but the lens area is outside the patch: presence is all we know
         return result(ID, p, True, 0.0, None, value)

@@ -1,0 +1,68 @@
+"""eyes_open judges each eye on its own: both eyes shut fail, half-shut (sleepy) eyes fail, and one shut
+eye (a wink) fails while the other is open. Real photos of people asked to face the camera
+(shared/data/frontal_orl, some with their eyes shut); the winks are made here from them, by pasting a
+shut eye of one photo onto an open-eyed photo of the same person. Skipped without the shared photos.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.vision.checker import ComplianceChecker
+from kiosk.vision.scene import wink
+
+ORL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "frontal_orl"
+
+pytestmark = pytest.mark.skipif(not (ORL / "orl_s11_09.png").is_file(), reason=f"frontal photos not found at {ORL}")
+
+
+@pytest.fixture(scope="module")
+def checker() -> ComplianceChecker:
+    return ComplianceChecker("chsi")
+
+
+def photo(name: str) -> np.ndarray:
+    img = cv2.imread(str(ORL / f"orl_{name}.png"))
+    assert img is not None
+    return img
+
+
+@pytest.mark.parametrize("name", ["s11_06", "s11_07", "s36_02"])
+def test_open_eyes_pass(checker: ComplianceChecker, name: str) -> None:
+    res = checker.check(photo(name)).checks["eyes_open"]
+    assert res.passed, res.value
+
+
+@pytest.mark.parametrize("name", ["s11_09", "s36_05", "s8_07"])
+def test_shut_eyes_fail(checker: ComplianceChecker, name: str) -> None:
+    res = checker.check(photo(name)).checks["eyes_open"]
+    assert not res.passed, res.value
+    assert res.message.en == "Please keep your eyes open" and res.message.zh == "请自然睁开双眼"
+
+
+def test_half_shut_sleepy_eyes_fail(checker: ComplianceChecker) -> None:
+    res = checker.check(photo("s3_05")).checks["eyes_open"]  # lids down over the pupils
+    assert not res.passed, res.value
+
+
+@pytest.mark.parametrize(("open_", "shut"), [("s11_06", "s11_09"), ("s36_02", "s36_05")])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_one_shut_eye_fails(checker: ComplianceChecker, open_: str, shut: str, side: str) -> None:
+    img = wink(checker.analyser, photo(open_), photo(shut), side)
+    assert img is not None
+    res = checker.check(img).checks["eyes_open"]
+    assert not res.passed, res.value
+    other = "left" if side == "right" else "right"
+    assert res.value[side] < res.value[other]
+
+
+def test_pasting_an_open_eye_changes_nothing(checker: ComplianceChecker) -> None:
+    """The paste itself does not fail a photo: an open eye pasted the same way passes."""
+    img = wink(checker.analyser, photo("s11_06"), photo("s11_07"), "left")
+    assert img is not None
+    res = checker.check(img).checks["eyes_open"]
+    assert res.passed, res.value

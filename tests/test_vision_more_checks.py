@@ -1,0 +1,159 @@
+"""The checks measured from the shared analysis without a trained model of their own: face_occlusion,
+expression, coloured_contacts and hair_tied, on a real portrait placed on the booth backdrop and on
+copies altered here (a mask painted over the face, hair across a cheek, blue irises, long hair over the
+shoulders), plus a broad smile from the labelled set. Skipped when the shared photos are not present.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.vision import landmarks as lm
+from kiosk.vision.checker import ComplianceChecker
+from kiosk.vision.checks import expression
+from kiosk.vision.profiles import Profile
+from kiosk.vision.report import Report
+from kiosk.vision.scene import booth_scene
+
+FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
+BASE = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top
+BROAD_SMILE = "celeba_wild_010573.jpg"  # labelled smiling and mouth open; held-out identity
+SIZE = (2028, 1520)
+
+pytestmark = pytest.mark.skipif(not (FACES / BASE).is_file(), reason=f"shared face photos not found at {FACES}")
+
+
+@pytest.fixture(scope="module")
+def checker() -> ComplianceChecker:
+    return ComplianceChecker("chsi")
+
+
+@lru_cache(maxsize=4)
+def _scene(checker: ComplianceChecker, name: str) -> np.ndarray:
+    img = booth_scene(checker.analyser, cv2.imread(str(FACES / name)), SIZE, face_px=330)
+    img.setflags(write=False)
+    return img
+
+
+def scene(checker: ComplianceChecker, name: str = BASE) -> np.ndarray:
+    return _scene(checker, name).copy()
+
+
+@pytest.fixture(scope="module")
+def base(checker: ComplianceChecker) -> Report:
+    return checker.check(scene(checker))
+
+
+def test_unaltered_portrait_passes_the_new_checks(base: Report) -> None:
+    for cid in ("face_occlusion", "expression", "coloured_contacts"):
+        res = base.checks[cid]
+        assert res.passed and not res.ask, (cid, res.value)
+
+
+# --- face_occlusion -----------------------------------------------------------------------------------
+
+
+def test_a_mask_over_nose_and_mouth_fails(checker: ComplianceChecker) -> None:
+    img = scene(checker)
+    a = checker.analyse(img)
+    pts = a.mesh.points[:, :2]
+    # A surgical mask: from the nose bridge down past the chin, cheek to cheek, pale blue-green.
+    top = pts[6]
+    poly = np.array([[pts[234][0], top[1]], [pts[454][0], top[1]], [pts[454][0], pts[152][1] + 10],
+                     [pts[234][0], pts[152][1] + 10]], np.int32)  # fmt: skip
+    cv2.fillPoly(img, [poly], (205, 215, 170))
+    res = checker.check(img).checks["face_occlusion"]
+    assert not res.passed, res.value
+    assert res.message.en == "Please keep your face uncovered" and res.message.zh == "请不要遮挡面部"
+
+
+def test_hair_across_a_cheek_fails(checker: ComplianceChecker) -> None:
+    img = scene(checker)
+    a = checker.analyse(img)
+    pts = a.mesh.points[:, :2]
+    x0, x1 = int(pts[234][0]), int((pts[33][0] + pts[133][0]) / 2 + 0.15 * a.ied)
+    y0, y1 = int(pts[145][1]), int(pts[152][1])
+    rng = np.random.default_rng(1)
+    img[y0:y1, x0:x1] = np.clip(rng.normal((25, 35, 55), 10, (y1 - y0, x1 - x0, 3)), 0, 255).astype(np.uint8)
+    res = checker.check(img).checks["face_occlusion"]
+    assert not res.passed, res.value
+    assert res.value["right_cheek"] < res.value["left_cheek"]
+
+
+def test_grey_photo_is_not_judged_for_occlusion(checker: ComplianceChecker) -> None:
+    grey = cv2.cvtColor(cv2.cvtColor(scene(checker), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    rep = checker.check(grey)
+    assert rep.checks["single_face"].passed and "face_occlusion" not in rep.checks
+
+
+# --- coloured_contacts --------------------------------------------------------------------------------
+
+
+def test_blue_irises_are_coloured_lenses_and_only_warn(checker: ComplianceChecker, base: Report) -> None:
+    img = scene(checker)
+    a = checker.analyse(img)
+    for idx, radius in ((468, a.mesh.iris_radius[0]), (473, a.mesh.iris_radius[1])):
+        cx, cy = (int(round(v)) for v in a.mesh.points[idx, :2])
+        ring = np.zeros(img.shape[:2], np.uint8)
+        cv2.circle(ring, (cx, cy), int(round(0.95 * radius)), 1, -1)
+        cv2.circle(ring, (cx, cy), int(round(0.35 * radius)), 0, -1)
+        img[ring.astype(bool)] = (200, 120, 40)  # BGR: a vivid blue lens
+    rep = checker.check(img)
+    res = rep.checks["coloured_contacts"]
+    assert not res.passed and res.severity == "warn", res.value
+    assert res.message.en == "Please remove coloured contact lenses" and res.message.zh == "请摘下美瞳或彩色隐形眼镜"
+    assert rep.passed == base.passed  # a warning never blocks
+
+
+# --- expression ---------------------------------------------------------------------------------------
+
+
+def test_broad_smile_hints_and_blocks_only_when_strict(checker: ComplianceChecker) -> None:
+    img = scene(checker, BROAD_SMILE)
+    res = checker.check(img).checks["expression"]
+    assert not res.passed and res.severity == "warn", res.value
+    assert res.message.en == "Please keep a relaxed, natural expression"
+    data = copy.deepcopy(checker.profile.data)
+    data["expression_strict"] = True
+    strict = expression.run(checker.analyse(img), Profile("strict", data))
+    assert strict is not None and not strict.passed and strict.severity == "fail"
+
+
+def test_wider_mouth_reads_as_a_broader_smile(checker: ComplianceChecker) -> None:
+    a = checker.analyse(scene(checker))
+    width, lift = expression.measures(a)
+    pts = a.patch.points
+    pts[lm.MOUTH_RIGHT] -= (8.0, 6.0)  # corners out and up, as in a grin
+    pts[lm.MOUTH_LEFT] += (8.0, -6.0)
+    wider, higher = expression.measures(a)
+    assert wider > width and higher > lift
+
+
+# --- hair_tied ----------------------------------------------------------------------------------------
+
+
+def test_long_hair_over_the_shoulders_gives_the_hint(checker: ComplianceChecker, base: Report) -> None:
+    img = scene(checker)
+    a = checker.analyse(img)
+    assert a.crown_y is not None
+    forehead, chin = a.pt(lm.FOREHEAD), a.pt(lm.CHIN)
+    mx, fw = float(a.pupil_mid[0]), a.face_width
+    hair = np.median(img[int(a.crown_y) + 5 : int(forehead[1]) - 5, int(mx - 0.2 * fw) : int(mx + 0.2 * fw)]
+                     .reshape(-1, 3), axis=0)  # fmt: skip
+    y0, y1 = int(chin[1]), int(chin[1] + 0.6 * (chin[1] - forehead[1]))
+    rng = np.random.default_rng(2)
+    for x0, x1 in ((mx - 1.0 * fw, mx - 0.45 * fw), (mx + 0.45 * fw, mx + 1.0 * fw)):
+        patch = rng.normal(hair, 6, (y1 - y0, int(x1) - int(x0), 3))
+        img[y0:y1, int(x0) : int(x1)] = np.clip(patch, 0, 255).astype(np.uint8)
+    rep = checker.check(img)
+    res = rep.checks["hair_tied"]
+    assert not res.passed and res.severity == "warn", res.value
+    assert res.message.en == "Please tie long hair back"
+    before = base.checks.get("hair_tied")
+    assert before is None or before.value["share"] < res.value["share"]
