@@ -7,6 +7,7 @@ Skipped when the shared photos are not present."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ def load_bench():
     spec = importlib.util.spec_from_file_location("compliance_bench", ROOT / "bench" / "compliance.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
 
