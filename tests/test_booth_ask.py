@@ -214,3 +214,37 @@ def test_the_page_sends_an_answer_with_its_check(tmp_path):
     booth.step()
     assert client.get("/api/state").get_json()["state"] == "done"
     assert booth.sink.captures[0].answered == ("jewellery",)
+
+
+def test_answers_that_cannot_be_noted_in_the_records_still_travel_with_the_photo(tmp_path):
+    rig = asking_rig(tmp_path, [("jewellery",)])
+
+    def full_disk(capture_id, answered):
+        raise OSError(28, "No space left on device")
+
+    rig.records.record_answers = full_disk  # type: ignore[method-assign]
+    to_question(rig)
+    rig.send(Answer("jewellery"))
+    assert rig.state == "done" and rig.sink.captures[0].answered == ("jewellery",)
+
+
+def test_answers_reach_a_verdict_recorded_only_at_acceptance(tmp_path):
+    rig = asking_rig(tmp_path, [("jewellery",)])
+    record_capture, calls = rig.records.record_capture, []
+
+    def full_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return record_capture(*args)
+
+    rig.records.record_capture = full_once  # type: ignore[method-assign]
+    to_question(rig)
+    assert rig.state == "ask" and len(calls) == 1
+    rig.send(Answer("jewellery"))
+    assert rig.state == "done"
+    assert capture_row(rig, rig.sink.captures[0].capture_id) == {
+        "accepted": True,
+        "asked": ["jewellery"],
+        "answered": ["jewellery"],
+    }

@@ -381,6 +381,8 @@ class Review(State):
         try:
             if not _record_verdict(booth):
                 raise OSError("the verdict could not be recorded")
+            if ctx.answered:
+                _record_answers(booth)  # again: the verdict's row may be younger than the answers
             booth.store(booth.sink.submit, capture)
         except Exception as exc:
             return self._save_failed(booth, exc)
@@ -438,8 +440,7 @@ class Ask(Review):
             if not pending or event.check_id != pending[0].id:
                 return None  # a stale tap for a question no longer on screen
             ctx.answered.append(event.check_id)
-            assert ctx.capture_id is not None
-            booth.records.record_answers(ctx.capture_id, ctx.answered)
+            _record_answers(booth)
             if len(pending) > 1:
                 booth.publish()
                 return None
@@ -451,8 +452,22 @@ class Ask(Review):
         return super().on_event(booth, event)
 
     def on_timeout(self, booth: Booth) -> State | None:
-        booth.records.record_event("ask_unanswered", {"checks": [c.id for c in unanswered(booth.ctx)]})
+        try:
+            booth.records.record_event("ask_unanswered", {"checks": [c.id for c in unanswered(booth.ctx)]})
+        except Exception as exc:  # a full disk must not keep the booth from going back to the start
+            log.warning("could not record the unanswered question: %s", exc)
         return State.on_timeout(self, booth)
+
+
+def _record_answers(booth: Booth) -> None:
+    """Note the answers on the capture's row, for staff statistics. Not fatal: the answers also travel in
+    the sealed envelope, which is what the centre reads."""
+    ctx = booth.ctx
+    assert ctx.capture_id is not None
+    try:
+        booth.records.record_answers(ctx.capture_id, ctx.answered)
+    except Exception as exc:
+        log.warning("could not record the answers to %s: %s", ctx.capture_id, exc)
 
 
 class Done(State):
