@@ -116,7 +116,8 @@ def test_failed_photo_shows_reasons_and_retakes_are_limited(tmp_path):
     rig.to_review()
     verdict = rig.booth.snapshot()["verdict"]
     assert verdict["pass"] is False
-    assert verdict["reasons"] == [{"id": "glasses", "zh": "请摘下眼镜", "en": "Please remove your glasses"}]
+    reason = {"id": "glasses", "zh": "请摘下眼镜", "en": "Please remove your glasses", "staff": False}
+    assert verdict["reasons"] == [reason]
     assert verdict["can_retake"] is True
     rig.send(Touch("accept"))  # a failing photo cannot be accepted
     assert rig.state == "review" and rig.sink.captures == []

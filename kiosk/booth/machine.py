@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.booth import messages as msg
+from kiosk.booth import review
 from kiosk.booth import states as st
 from kiosk.booth.events import Event
 from kiosk.booth.ports import (
@@ -79,11 +80,13 @@ class BoothContext:
     photo_jpeg: bytes | None = None
     verdict_recorded: bool = False
     save_failures: int = 0
+    review_view: review.Window | None = None  # the part of a failed still its review picture shows
     accepted: bool = False
     answered: list[str] = field(default_factory=list)  # asked checks the student said do not apply
     notice: Message | None = None
     notice_until: float = 0.0
     hints: tuple[Message, ...] = ()
+    placed: bool = False  # the live view's last frame had the head placed and level (green guide)
     last_code: str | None = None
     last_code_at: float = -1e9
     sighting: Sightings = field(default_factory=Sightings)
@@ -105,6 +108,7 @@ class BoothContext:
         self.answered = []
         self.verdict_recorded = False
         self.save_failures = 0
+        self.review_view = None
 
 
 class Booth:
@@ -225,6 +229,13 @@ class Booth:
             raise ValueError("JPEG encoding failed")
         return buf.tobytes()
 
+    def can_retake(self) -> bool:
+        """A retake is offered while attempts are left, nothing was accepted, and posing again can help."""
+        ctx = self.ctx
+        if ctx.accepted or ctx.attempt >= self.settings.booth.max_attempts:
+            return False
+        return ctx.report is None or not review.staff_only(ctx.report)
+
     @property
     def photo_jpeg(self) -> bytes | None:
         """The shot under review, from memory only (nothing unsealed is written to disk)."""
@@ -303,6 +314,9 @@ class Booth:
             "photo": None,
             "hints": [h.to_dict() for h in ctx.hints] if self.state.name == "pose" else [],
             "scan_hint": None,
+            # A new number for each student, so the page starts them at the top, in Chinese.
+            "session": ctx.session_id,
+            "placed": ctx.placed and self.state.name in ("pose", "countdown"),
         }
         advice = ctx.sighting.advice
         if self.state.name == "idle" and advice in msg.SCAN_ADVICE:
@@ -315,11 +329,19 @@ class Booth:
             snap["countdown"] = max(0, int(b.countdown_s - self.elapsed() + 0.999))
         if ctx.report is not None and self.state.name in ("review", "ask", "done"):
             failures = ctx.report.failures()
+            staff = review.staff_only(ctx.report)
             snap["verdict"] = {
                 "pass": ctx.report.passed,
-                "reasons": [{"id": f.id, **f.message.to_dict()} for f in failures[:3]],
-                "more": max(0, len(failures) - 3),
-                "can_retake": ctx.attempt < b.max_attempts and not ctx.accepted,
+                "reasons": [
+                    {"id": f.id, **f.message.to_dict(), "staff": review.needs_staff(f)}
+                    for f in failures[: review.MAX_REASONS]
+                ],
+                "more": max(0, len(failures) - review.MAX_REASONS),
+                "can_retake": self.can_retake(),
+                "last_attempt": not ctx.report.passed and ctx.attempt >= b.max_attempts,
+                "staff": staff,
+                "staff_advised": review.staff_advised(ctx.report),
+                "marks": review.marks(ctx.report, ctx.review_view),
             }
         if ctx.photo_jpeg is not None and self.state.name in ("review", "ask", "done"):
             snap["photo"] = f"/photo/{ctx.capture_id}.jpg"

@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from kiosk.booth import messages as msg
+from kiosk.booth import review
 from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, CodeSighted, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.capture import AcceptedCapture
@@ -152,6 +153,7 @@ class Idle(State):
         ctx.subject = subject
         ctx.repeat_capture = repeat
         ctx.session_id = session_id
+        ctx.notice = None  # nothing said to the last student carries over to this one
         return Confirm()
 
 
@@ -186,12 +188,15 @@ class Pose(State):
 
     def enter(self, booth: Booth) -> State | None:
         booth.ctx.hints = ()
+        booth.ctx.placed = False
         return None
 
     def on_event(self, booth: Booth, event: Event) -> State | None:
         if isinstance(event, Hints):
-            if event.messages != booth.ctx.hints:
+            placed = not event.messages
+            if event.messages != booth.ctx.hints or placed != booth.ctx.placed:
                 booth.ctx.hints = event.messages
+                booth.ctx.placed = placed
                 booth.publish()
             return None
         if isinstance(event, ButtonPressed) or (isinstance(event, Touch) and event.action == "start"):
@@ -261,11 +266,11 @@ class Analyse(State):
             if ctx.report.passed:
                 ctx.photo_jpeg = booth.formatter(ctx.still, ctx.report)
             else:
-                ctx.photo_jpeg = _preview_jpeg(booth, ctx.still, ctx.report)
+                ctx.photo_jpeg, ctx.review_view = _review_picture(ctx.still, ctx.report)
         except PhotoNotUsable as exc:
             # The checks passed but the head cannot be placed as the spec says: a failure like any other.
             ctx.report = ctx.report.with_failure(exc.check_id, exc.message)
-            ctx.photo_jpeg = _preview_jpeg(booth, ctx.still, ctx.report)
+            ctx.photo_jpeg, ctx.review_view = _review_picture(ctx.still, ctx.report)
         except Exception:
             log.exception("compliance check failed")
             booth.records.record_event("check_error", {})
@@ -313,13 +318,13 @@ def _record_verdict(booth: Booth) -> bool:
     return True
 
 
-def _preview_jpeg(booth: Booth, still, report) -> bytes | None:
-    """A picture of a rejected shot for the review screen (never stored)."""
+def _review_picture(still, report) -> tuple[bytes | None, review.Window | None]:
+    """A picture of a rejected shot for the review screen (never stored), and the part it shows."""
     try:
-        return booth.preview_jpeg(still)
+        return review.picture(still, report)
     except Exception:
         log.exception("could not render the review picture")
-        return None
+        return None, None
 
 
 class Review(State):
@@ -334,8 +339,11 @@ class Review(State):
     def enter(self, booth: Booth) -> State | None:
         ctx = booth.ctx
         assert ctx.report is not None
-        if not ctx.report.passed and ctx.attempt >= booth.settings.booth.max_attempts:
-            booth.show_notice(msg.NO_RETAKES_LEFT, booth.settings.booth.review_timeout_s)
+        # The last attempt and a reason only staff can fix are said in the verdict's heading, not in a
+        # notice; staff see the second in the events.
+        if review.staff_only(ctx.report):
+            checks = [f.id for f in ctx.report.failures() if review.needs_staff(f)]
+            booth.records.record_event("staff_needed", {"checks": checks})
         return None
 
     def on_event(self, booth: Booth, event: Event) -> State | None:
@@ -347,7 +355,7 @@ class Review(State):
                 return Ask()
             return self._accept(booth)
         if isinstance(event, Touch) and event.action == "retake":
-            if ctx.attempt < booth.settings.booth.max_attempts:
+            if booth.can_retake():
                 ctx.clear_shot()
                 return Pose()
             booth.show_notice(msg.NO_RETAKES_LEFT)
