@@ -2,7 +2,8 @@
 # Install what the booth needs on a Debian-family machine: system packages, a virtual environment in
 # .venv and the kiosk package in it. Idempotent: a second run only checks.
 #   scripts/bootstrap.sh          the booth itself
-#   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium, fonts, systemd-analyze)
+#   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium, fonts, systemd-analyze,
+#                                 node and npm for axe-core, which the browser tests inject into pages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ want_test=0
 
 apt_packages=(libzbar0 fonts-noto-cjk)
 [ "$want_test" = 1 ] && apt_packages+=(chromium systemd)
+# Debian's npm only where no npm is installed (a nodejs package that ships its own npm conflicts with it).
+[ "$want_test" = 1 ] && ! command -v npm >/dev/null && apt_packages+=(nodejs npm)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -37,4 +40,11 @@ if [ "$want_test" = 1 ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
 else
   .venv/bin/python -m pip install -q -e .
+fi
+
+if [ "$want_test" = 1 ]; then
+  # axe-core, pinned by tests/js/package-lock.json; npm ci again only when the lock file changed.
+  if [ ! -f tests/js/node_modules/axe-core/axe.min.js ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi

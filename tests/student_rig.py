@@ -33,6 +33,15 @@ def portrait_still(size: tuple[int, int] = (1014, 760)) -> np.ndarray:
     return img
 
 
+def saved_photo(still: np.ndarray) -> bytes:
+    """A 480x640 JPEG cut from the middle of the still, standing in for the registration photo."""
+    h, w = still.shape[:2]
+    cw = min(w, round(h * 0.75))
+    x0 = (w - cw) // 2
+    part = cv2.resize(still[:, x0 : x0 + cw], (480, 640), interpolation=cv2.INTER_AREA)
+    return cv2.imencode(".jpg", part)[1].tobytes()
+
+
 @dataclass
 class ScriptedReports:
     """The checker: hands out the reports it was given, one per photo (the last repeats)."""
@@ -84,13 +93,12 @@ class StudentRig:
             StillOf(still),
             FakeLights(),
             checker,
-            lambda shot, report: Booth.preview_jpeg(shot),
+            lambda shot, report: saved_photo(shot),
             BoothRecords(tmp_path / "booth.sqlite", b"s" * 32, self.clock),
             ListSink(),
         )
-        hub = FrameHub()
-        hub.publish(still)  # the live view shows the student as the camera sees them
-        self.runtime = Runtime(self.booth, hub)
+        self.still = still
+        self.runtime = Runtime(self.booth, FrameHub())
         self.url = ""
         self._uid = 0
 
@@ -122,9 +130,19 @@ class StudentRig:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        stop = threading.Event()
+
+        def pump() -> None:  # the live view: the camera's frames, a few a second
+            while not stop.wait(0.2):
+                self.runtime.hub.publish(self.still)
+
+        pumping = threading.Thread(target=pump, daemon=True)
+        pumping.start()
         self.url = f"http://127.0.0.1:{server.server_port}/"
         try:
             yield self.url
         finally:
+            stop.set()
             server.shutdown()
             thread.join(5)
+            pumping.join(5)
