@@ -18,6 +18,7 @@ from kiosk.vision.checks import ORDER
 from kiosk.vision.messages import MESSAGES
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
 from tests.conftest import REPO, needs_chromium
+from tests.fakes import QUESTIONS
 from tests.student_rig import ScriptedReports, StudentRig, portrait_still
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -59,6 +60,15 @@ LONGEST = _report(*_longest_reasons(), _fail("background", "shadow"))
 POSE = _report(_fail("head_pose", "yaw", FACE, {"yaw": 14.0, "pitch": 1.0, "roll": 0.0}))
 PLACEMENT = _report(_fail("head_geometry", "too_far", FACE))
 BLUE_TOP = _report(_fail("clothing_not_blue", "blue", (330.0, 560.0, 360.0, 200.0)))
+ASKED = Report(
+    {
+        cid: CheckResult(cid, True, 0.5, QUESTIONS[cid], ask=True)
+        for cid in ("jewellery", "heavy_makeup")
+    },
+    5.0,
+    FaceGeometry(box=FACE),
+    ORDER,
+)
 PASS = Report({"glasses": CheckResult("glasses", True, 0.1, Message("", ""))}, 5.0, FaceGeometry(box=FACE), ORDER)
 LONGEST_NOTICE = max(
     (m for m in vars(booth_messages).values() if isinstance(m, Message)), key=lambda m: len(m.en) + len(m.zh)
@@ -101,6 +111,11 @@ def _walk(rig: StudentRig):
     rig.touch("confirm")
     rig.shoot()
     yield "review: blue top"
+    rig.touch("cancel")
+    rig.code()
+    rig.touch("confirm")
+    rig.shoot()
+    yield "ask: a question about a passing photo"
     rig.touch("cancel")
     rig.code()
     rig.touch("confirm")
@@ -160,7 +175,7 @@ def _settle(page, rig: StudentRig) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_screen_fits_and_reads(tmp_path, launch_browser, axe_source, size, language):
-    rig = StudentRig(tmp_path, ScriptedReports([LONGEST, POSE, PLACEMENT, BLUE_TOP, PASS]), portrait_still())
+    rig = StudentRig(tmp_path, ScriptedReports([LONGEST, POSE, PLACEMENT, BLUE_TOP, ASKED, PASS]), portrait_still())
     page = launch_browser(*size)
     failures: list[str] = []
     with rig.served() as url:
