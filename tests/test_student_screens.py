@@ -14,6 +14,7 @@ import pytest
 
 from kiosk.booth import Hints
 from kiosk.booth import messages as booth_messages
+from kiosk.booth.events import CodeSighted
 from kiosk.vision.checks import ORDER
 from kiosk.vision.messages import MESSAGES
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
@@ -88,7 +89,12 @@ def axe_source() -> str:
 def _walk(rig: StudentRig):
     """The states a student meets, the hardest cases included; yields a name after each."""
     rig.booth.show_notice(LONGEST_NOTICE, 600)
-    yield "idle with the longest notice"
+    longest_advice = max(booth_messages.SCAN_ADVICE, key=lambda k: len(booth_messages.SCAN_ADVICE[k].en))
+    for _ in range(3):  # a code seen but not read for a while: the scanning advice beside the live view
+        rig.send(CodeSighted(longest_advice))
+        rig.clock.advance(0.6)
+    assert rig.booth.snapshot()["scan_hint"] is not None
+    yield "idle with the longest notice and scanning advice"
     rig.code()
     yield "confirm"
     rig.touch("confirm")
