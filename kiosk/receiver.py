@@ -108,6 +108,7 @@ class _Watched:
         self.path, self.parse = Path(path), parse
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
+        self._error = ""
         self.value = self._load()
 
     def _load(self) -> Any:
@@ -122,8 +123,11 @@ class _Watched:
                 st = self.path.stat()
                 if (st.st_mtime_ns, st.st_size) != self._stamp:
                     self.value = self._load()
-            except (OSError, CredentialError) as exc:  # keep the last good list; say why once per change
-                log.error("%s: cannot reload (%s); keeping the previous list", self.path, exc)
+                    self._error = ""
+            except (OSError, CredentialError) as exc:  # keep the last good list; say why once per problem
+                if str(exc) != self._error:
+                    log.error("%s: cannot reload (%s); keeping the previous list", self.path, exc)
+                    self._error = str(exc)
                 self._stamp = None
             return self.value
 
@@ -151,6 +155,8 @@ class Credentials:
     @classmethod
     def from_files(cls, token_file: Path | None, revoked_file: Path | None, insecure_open: bool) -> Credentials:
         tokens: Any = _Watched(token_file, lambda t: parse_tokens(t, str(token_file))) if token_file else {}
+        if token_file and not tokens.value:
+            raise CredentialError(f"{token_file}: holds no token")
         revoked: Any = _Watched(revoked_file, parse_revoked) if revoked_file else ()
         return cls(tokens, revoked, insecure_open)
 

@@ -225,6 +225,8 @@ def open_envelope(data: bytes, private_key: X25519PrivateKey) -> OpenedCapture:
             meta = json.loads(zf.read("meta.json"))
             photo = zf.read("photo.jpg")
             original = zf.read("original.jpg") if "original.jpg" in zf.namelist() else None
+    except EnvelopeError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise EnvelopeError(f"sealed container is malformed ({exc})") from exc
     if not isinstance(meta, dict):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kiosk.cli import main
-from kiosk.codes import Keyring, issue_code
+from kiosk.codes import Keyring, issue_code, load_code_reader
 from kiosk.vision.phone_screen import render_phone
 
 STUDENT = ["--uid", "2024123456789", "--name", "张三", "--idn", "110101200001018746"]
@@ -165,3 +165,15 @@ def test_read_uses_the_config_keyring_by_default(keyring: Path, tmp_path: Path, 
 def test_codes_without_action_shows_usage(capsys) -> None:
     code, out, _ = run(capsys)
     assert code == 2 and "keygen" in out
+
+
+def test_issue_reads_a_real_identity_from_stdin(keyring: Path, capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("王小明\n110101200001018746\n"))
+    rest = ["--uid", "2024123456789", "--school", "北京大学", "--level", "本科"]
+    code, out, _ = run(capsys, "issue", "--keyring", str(keyring), *rest)
+    assert code == 0
+    reader = load_code_reader(["xc1"], keyring)
+    subject = reader.decode(out.strip(), time.time())
+    assert (subject.name, subject.idn) == ("王**", "**************8746")

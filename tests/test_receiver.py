@@ -264,3 +264,16 @@ def test_the_centre_finds_one_uid_photographed_at_two_booths(tmp_path: Path, key
     assert sorted(c["kiosk_id"] for c in doc["duplicates"]["U-12345"]) == ["booth-01", "booth-07"]
     (store / f"{minted.capture_id}.xce").unlink()
     assert main(argv) == 0
+
+
+def test_a_broken_token_file_edit_keeps_the_last_good_list(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from kiosk.receiver import Credentials
+
+    token_file = tmp_path / "tokens"
+    token_file.write_text(f"booth-01 {ALPHA}\n")
+    credentials = Credentials.from_files(token_file, None, insecure_open=False)
+    token_file.write_text(f"booth-01 {ALPHA}\n{BETA}\n")  # a line without its kiosk id
+    for _ in range(3):
+        assert credentials.booth_for(f"Bearer {ALPHA}") == "booth-01"
+    assert credentials.booth_for(f"Bearer {BETA}") is None
+    assert caplog.text.count("cannot reload") == 1 and "line 2" in caplog.text

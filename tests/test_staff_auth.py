@@ -79,6 +79,15 @@ def test_guard_locks_after_max_attempts_and_unlocks_later():
     assert not attempt(1701)
 
 
+def test_a_broken_check_gives_its_attempt_back():
+    guard = LoginGuard(max_attempts=2, lockout_s=60)
+    key = attempt_key("staff", "10.0.0.5")
+    for _ in range(5):  # five sign-ins whose password check failed with an error, not a wrong password
+        assert guard.reserve(key, 0) == 0
+        guard.release(key)
+    assert guard.reserve(key, 0) == 0
+
+
 def test_guard_lockouts_grow_and_staff_can_unlock():
     guard = LoginGuard(max_attempts=2, lockout_s=60)
     key = attempt_key("staff", "10.0.0.5")

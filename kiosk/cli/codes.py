@@ -49,8 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     issue = actions.add_parser("issue", help="issue an XC1 code (for tests and rehearsals) and print its text")
     _keyring_option(issue)
     issue.add_argument("--uid", required=True, help="student's unique number (A-Z a-z 0-9)")
-    issue.add_argument("--name", required=True, help="name; masked to its first character unless it has *")
-    issue.add_argument("--idn", required=True, help="ID number; masked to its last 4 unless it has *")
+    issue.add_argument(
+        "--name", help="a made-up test name (a real one is asked for or read from stdin: never on a command line)"
+    )
+    issue.add_argument("--idn", help="a made-up test ID number (likewise); both are masked in the code")
     issue.add_argument("--school", required=True)
     issue.add_argument("--level", required=True, help="e.g. 本科, 专科, 研究生")
     issue.add_argument("--kid", help="key id (default: the keyring's only key)")
@@ -113,10 +115,16 @@ def cmd_issue(args: argparse.Namespace) -> int:
         if len(keyring.kids) != 1:
             raise CliError(f"the keyring has keys {', '.join(keyring.kids)}; choose one with --kid")
         kid = keyring.kids[0]
+    if args.name is None or args.idn is None:
+        from kiosk.cli.identity import read_identity
+
+        name, idn = read_identity()
+    else:
+        name, idn = args.name, args.idn
     iat = int(time.time())
     exp = iat + args.expires_in if args.expires_in else None
     try:
-        text = issue_code(keyring, kid, args.uid, args.name, args.idn, args.school, args.level, iat, exp)
+        text = issue_code(keyring, kid, args.uid, name, idn, args.school, args.level, iat, exp)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if args.png is not None:

@@ -205,6 +205,11 @@ class LoginGuard:
             self._failures.pop(key, None)
             self._strikes.pop(key, None)
 
+    def release(self, key: str) -> None:
+        """Give back a reserved attempt that neither failed nor succeeded (the check itself broke)."""
+        with self._lock:
+            self._release(key)
+
     def unlock(self, user: str | None = None) -> int:
         """End the lockouts of ``user`` (every user when None); return how many keys were unlocked."""
         with self._lock:

@@ -178,7 +178,12 @@ def login() -> Any:
         who = user if user in console.passwords.users() else "(unknown user)"
         console.audit.record(who, "login_refused_locked", "staff console", remote=remote)
         return _login_page(error="locked", minutes=max(1, round(wait / 60)), code=429)
-    if user and console.passwords.verify(user, password):
+    try:
+        good = bool(user) and console.passwords.verify(user, password)
+    except BaseException:
+        console.guard.release(key)  # an unreadable password file must not use up the attempt for good
+        raise
+    if good:
         fingerprint = console.passwords.fingerprint(user) or ""
         console.guard.succeeded(key)
         console.sessions.begin(session, user, fingerprint, now, console.passwords.generations.get(user))
