@@ -104,6 +104,7 @@ def portraits(folder: Path | None, analyser: Any = None) -> Iterator[np.ndarray]
     on the blue backdrop at booth scale, as a booth camera would see a student; photos without a face
     are passed over. With no folder, a drawn figure stands in.
     """
+    from kiosk.hw.replay import read_image
     from kiosk.vision.scene import booth_scene
 
     files: list[Path] = []
@@ -114,7 +115,7 @@ def portraits(folder: Path | None, analyser: Any = None) -> Iterator[np.ndarray]
     for index, path in enumerate(itertools.cycle(files) if files else iter(())):
         if index >= len(files) and made == 0:
             break  # not one usable portrait in the folder
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = read_image(path)  # None for an unreadable file or one over the pixel limit
         if image is None or analyser is None:
             continue
         try:

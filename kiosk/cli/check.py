@@ -10,13 +10,10 @@ import argparse
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from kiosk.cli.common import CliError
 from kiosk.vision.report import Report
-
-_MAX_PIXELS = 80_000_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,21 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_photo(path: Path) -> np.ndarray:
-    """The photo as BGR; CliError with the reason when it is missing or not a readable image."""
+    """The photo as BGR; CliError with the reason when it is missing, not a readable image, or has more
+    pixels than the limit (read from the header, before decoding)."""
+    from kiosk.images import ImageRefused, read_image_file
+
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    if data.size == 0:
+    if path.stat().st_size == 0:
         raise CliError(f"{path}: empty file")
-    header = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if header is None:
-        raise CliError(f"{path}: not a readable image")
-    if header.size * 64 > _MAX_PIXELS:
-        raise CliError(f"{path}: image too large")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if image is None:
-        raise CliError(f"{path}: not a readable image")
-    return image
+    try:
+        return read_image_file(path)
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except ImageRefused as exc:
+        raise CliError(f"{path}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,15 +23,17 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def read_image(path: str | Path) -> Any:
-    """The image file as a BGR array, or a one-line CliError when it is missing or not an image."""
-    import cv2
-    import numpy as np
+    """The image file as a BGR array, or a one-line CliError when it is missing, not an image, or has more
+    pixels than a booth may decode (checked from the header, before decoding)."""
+    from kiosk.images import ImageTooLarge, ImageUnreadable, read_image_file
 
     try:
-        raw = np.fromfile(str(path), dtype=np.uint8)
+        return read_image_file(path)
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not an image file") from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    image = cv2.imdecode(raw, cv2.IMREAD_COLOR) if raw.size else None
-    if image is None:
-        raise CliError(f"{path}: not an image this tool can read")
-    return image
+    except ImageTooLarge as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except ImageUnreadable:
+        raise CliError(f"{path}: not an image this tool can read") from None

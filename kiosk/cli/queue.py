@@ -432,13 +432,22 @@ def queue_add(
     and the photo (see :func:`manual_capture_id`), so running the same command again after a crash or a
     kill queues nothing new. ``announce(capture_id)`` is called before any work is done.
     """
+    from kiosk.images import MAX_FILE_BYTES, ImageRefused, ImageTooLarge, check_pixels
     from kiosk.outbox import Outbox
     from kiosk.upload.manual import manual_capture
 
     try:
+        if Path(photo).stat().st_size > MAX_FILE_BYTES:
+            raise CliError(f"{photo}: the file is over the limit of {MAX_FILE_BYTES / 1e6:.0f} MB")
         data = Path(photo).read_bytes()
     except OSError as exc:
         raise CliError(f"{photo}: cannot read ({exc.strerror})") from None
+    try:
+        check_pixels(data)  # from the header: a huge declaration is refused before anything decodes it
+    except ImageTooLarge as exc:
+        raise CliError(f"{photo}: {exc}") from None
+    except ImageRefused:
+        pass  # not an image: manual_capture says so ("not a JPEG file")
     capture_id = _parse_capture_id(capture_id) if capture_id else manual_capture_id(config, uid, data)
     if announce is not None:
         announce(capture_id)

@@ -31,11 +31,16 @@ ReplayItem = np.ndarray | Path
 
 def read_image(path: Path) -> np.ndarray | None:
     """Decode ``path`` as BGR (EXIF orientation applied), or None when it is not a readable image."""
+    from kiosk.images import ImageRefused, read_image_file
+
     try:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    except cv2.error:
+        image = read_image_file(path)  # the pixel limit is checked from the header first
+    except ImageRefused as exc:
+        log.warning("replay: %s: %s", path, exc)
         return None
-    if image is None or image.size == 0:
+    except (OSError, cv2.error):
+        return None
+    if image.size == 0:
         return None
     return image
 
