@@ -683,7 +683,7 @@ def _close_quietly(thing: Any) -> None:
 
 # -- the report, for people ------------------------------------------------------------------------
 
-NAME_WIDTH = 6
+NAME_WIDTH = 11  # the longest check name, "credentials"
 _MARKS = {Status.OK: "ok", Status.FAIL: "FAIL", Status.SKIP: "skip"}
 
 
@@ -707,7 +707,26 @@ def format_table(report: Report) -> str:
 
 # -- the booth's own parts ---------------------------------------------------------------------------
 
-CHECK_NAMES = ("camera", "lights", "button", "qr", "models", "disk", "clock", "upload")
+CHECK_NAMES = (
+    "camera",
+    "lights",
+    "button",
+    "qr",
+    "models",
+    "keyring",
+    "centre_key",
+    "credentials",
+    "staff",
+    "disk",
+    "clock",
+    "upload",
+)
+# What decides whether the booth (or its uploader) can serve at all, read from files only, never from
+# the camera or the pins: the checks ``kiosk selftest --gate`` runs before systemd starts a service.
+GATE_CHECKS = {
+    "booth": frozenset({"models", "keyring", "centre_key", "staff", "disk"}),
+    "uploader": frozenset({"credentials"}),
+}
 
 
 @dataclass(frozen=True)
@@ -720,6 +739,7 @@ class SelftestOptions:
     models_dir: Path | None = None
     light_hold_s: float | None = None  # None: 0.4 s on real pins, 0 on the simulated ones
     skip: frozenset[str] = frozenset()
+    gate: str | None = None  # "booth" or "uploader": only GATE_CHECKS[gate]
 
 
 class PinFactory:
@@ -766,6 +786,7 @@ def default_checks(
     config: Config, options: SelftestOptions, pins: PinFactory, prompt: Callable[[str], None]
 ) -> list[Check]:
     """The checks for this booth's configuration, built from the same parts the booth itself uses."""
+    from kiosk import readiness
     from kiosk.hw.button import BoothButton
     from kiosk.hw.factory import open_camera
     from kiosk.hw.lights import Lights
@@ -804,11 +825,16 @@ def default_checks(
         ("button", lambda: check_button(make_button, options.button_wait_s, prompt)),
         ("qr", qr),
         ("models", lambda: check_models(models_dir)),
+        ("keyring", lambda: readiness.check_keyring(config)),
+        ("centre_key", lambda: readiness.check_centre_key(config)),
+        ("credentials", lambda: readiness.check_credentials(config)),
+        ("staff", lambda: readiness.check_staff_password(config)),
         ("disk", lambda: check_disk(config.data_dir, config.upload.min_free_mb)),
         ("clock", lambda: check_clock()),
         ("upload", lambda: check_upload(config)),
     ]
-    return [(name, check) for name, check in checks if name not in options.skip]
+    wanted = GATE_CHECKS[options.gate] if options.gate else frozenset(CHECK_NAMES)
+    return [(name, check) for name, check in checks if name in wanted and name not in options.skip]
 
 
 __all__ = [

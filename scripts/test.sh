@@ -8,3 +8,5 @@ scripts/bootstrap.sh --test
 .venv/bin/python -m pytest "$@"
 # The wheel installed outside the checkout, the suite again under the Pi's pins, aarch64 wheels.
 scripts/test-pi-pins.sh
+# systemd/install.sh for real (as root): install, first boot, a second run that changes nothing, uninstall.
+scripts/test-install.sh

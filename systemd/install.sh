@@ -62,6 +62,7 @@ config=$etc/kiosk.toml
 data=/var/lib/kiosk
 unit_dir=/etc/systemd/system
 browser_bin=/usr/local/bin/kiosk-browser
+command_bin=/usr/local/bin/kiosk
 units=(kiosk.service kiosk-uploader.service)
 
 # The example config with the Pi's camera and GPIO library.
@@ -69,9 +70,11 @@ render_config() {
   local rendered
   rendered=$(sed -e 's/^source = "replay"$/source = "picamera2"/' \
     -e 's/^pin_factory = "mock"$/pin_factory = "lgpio"/' \
+    -e 's|^data_dir = ""$|data_dir = "/var/lib/kiosk"|' \
     "$checkout/kiosk.example.toml")
   grep -q '^source = "picamera2"$' <<<"$rendered" || die "kiosk.example.toml: cannot set camera.source"
   grep -q '^pin_factory = "lgpio"$' <<<"$rendered" || die "kiosk.example.toml: cannot set gpio.pin_factory"
+  grep -q '^data_dir = "/var/lib/kiosk"$' <<<"$rendered" || die "kiosk.example.toml: cannot set kiosk.data_dir"
   printf '%s\n' "$rendered"
 }
 
@@ -82,7 +85,7 @@ fi
 
 need_root "${given[@]}"
 for f in pyproject.toml kiosk.example.toml systemd/kiosk.service systemd/kiosk-uploader.service \
-  systemd/kiosk-browser.sh systemd/pi-constraints.txt systemd/pi-requirements.txt; do
+  systemd/kiosk-browser.sh systemd/kiosk-command.sh systemd/pi-constraints.txt systemd/pi-requirements.txt; do
   [ -e "$checkout/$f" ] || die "$checkout/$f is missing: run me from a complete checkout"
 done
 [ "$dry_run" = 1 ] && say "dry run: printing the actions, changing nothing"
@@ -98,15 +101,32 @@ chromium_package() {
   fi
 }
 
-apt_packages=(python3-picamera2 python3-venv python3-lgpio libzbar0 "$(chromium_package)" fonts-noto-cjk curl)
-say "installing system packages: ${apt_packages[*]}"
+# The camera stack and the GPIO library exist only in Raspberry Pi OS's apt sources: elsewhere (a test
+# machine, a plain Debian) they are skipped with one line each, and the self-test names what is missing.
+pi_only_packages=(python3-picamera2 python3-lgpio)
+wanted_packages=("${pi_only_packages[@]}" python3-venv libzbar0 fonts-noto-cjk curl)
+[ "$desktop" = 1 ] && wanted_packages+=("$(chromium_package)")
 run apt-get update
+apt_packages=()
+for pkg in "${wanted_packages[@]}"; do
+  if [[ " ${pi_only_packages[*]} " == *" $pkg "* ]] && ! apt-cache show "$pkg" >/dev/null 2>&1; then
+    say "skip: $pkg is not in this machine's apt sources (Raspberry Pi OS only)"
+  else
+    apt_packages+=("$pkg")
+  fi
+done
+say "installing system packages: ${apt_packages[*]}"
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${apt_packages[@]}"
 
 # --- user and folders -------------------------------------------------------------------------------
 
+# Groups this installer made (a Pi has both already) are listed in $prefix/made-groups for uninstall.sh.
+made_groups=()
 for group in video gpio; do
-  group_exists "$group" || run groupadd --system "$group"
+  if ! group_exists "$group"; then
+    run groupadd --system "$group"
+    made_groups+=("$group")
+  fi
 done
 if user_exists kiosk; then
   say "user kiosk exists"
@@ -116,6 +136,10 @@ fi
 run usermod --append --groups video,gpio kiosk
 
 run install -d -m 0755 -o root -g root "$prefix"
+if [ "${#made_groups[@]}" -gt 0 ]; then
+  { [ -e "$prefix/made-groups" ] && cat "$prefix/made-groups"; printf '%s\n' "${made_groups[@]}"; } | sort -u |
+    write_file 0644 root root "$prefix/made-groups"
+fi
 run install -d -m 0750 -o root -g kiosk "$etc"
 run install -d -m 0700 -o kiosk -g kiosk "$data"
 # A folder kept from an earlier install may belong to an older kiosk uid.
@@ -132,7 +156,8 @@ fi
 
 # --system-site-packages: picamera2 and libcamera must come from the OS (they match its kernel and
 # camera stack), and so must lgpio. Running venv on an existing folder only refreshes it.
-run python3 -m venv --system-site-packages "$venv"
+# The OS's own Python (not one first on PATH): its site-packages hold picamera2 and lgpio.
+run /usr/bin/python3 -m venv --system-site-packages "$venv"
 # The constraints keep numpy below 2, so the OS's numpy 1.24 (which the OS's simplejpeg, imported by
 # picamera2, was built against) stays the one in use. See docs/install.md, "The numpy trap".
 # Built from a copy, so the build's by-products (build/, *.egg-info, owned by root) stay out of the checkout.
@@ -156,6 +181,9 @@ run install -d -m 0755 "$prefix/docs"
   warn "no models in $checkout/models: the face check will fail (kiosk selftest says so)"
 docs=("$checkout"/docs/*.md)
 [ -e "${docs[0]}" ] && run install -m 0644 "${docs[@]}" "$prefix/docs/"
+
+# `kiosk` on PATH for technicians and staff: the installed program on the installed config.
+run install -m 0755 "$here/kiosk-command.sh" "$command_bin"
 
 # --- the browser on the desktop ---------------------------------------------------------------------
 
@@ -220,26 +248,52 @@ fi
 for unit in "${units[@]}"; do
   run install -m 0644 "$here/$unit" "$unit_dir/$unit"
 done
-run systemctl daemon-reload
+
+# systemctl needs systemd running as PID 1; in a container or a chroot it is not (the units are still
+# installed; enable and start them on the booth itself).
+systemd_up=1
+if [ "$dry_run" != 1 ] && [ ! -d /run/systemd/system ]; then
+  systemd_up=0
+  say "skip: systemd is not running here (a container or chroot?): not reloading, enabling or starting the services"
+fi
+if [ "$systemd_up" = 1 ]; then
+  run systemctl daemon-reload
+fi
 
 selftest_status=0
 if [ "$selftest" = 1 ]; then
   # The running booth holds the camera and the pins; the self-test needs them.
-  if systemctl is-active --quiet kiosk.service 2>/dev/null; then
+  if [ "$systemd_up" = 1 ] && systemctl is-active --quiet kiosk.service 2>/dev/null; then
     run systemctl stop kiosk.service
   fi
-  say "checking the hardware (kiosk selftest)"
+  say "checking the hardware and the set-up (kiosk selftest)"
   run runuser -u kiosk -- "$venv/bin/kiosk" selftest -c "$config" --data "$data" || selftest_status=$?
   if [ "$selftest_status" != 0 ]; then
-    warn "the self-test found problems (above); the booth starts anyway and shows them on screen"
+    warn "the self-test found problems (above): each FAIL line has a hint; the first-boot steps below fix most"
   fi
 fi
 
-run systemctl enable "${units[@]}"
-if [ "$start" = 1 ]; then
-  run systemctl restart "${units[@]}"
+if [ "$systemd_up" = 1 ]; then
+  run systemctl enable "${units[@]}"
+  if [ "$start" = 1 ]; then
+    # Each unit runs `kiosk selftest --gate` first (ExecCondition=): a booth that is not set up yet
+    # stays stopped instead of restarting in a loop.
+    run systemctl restart "${units[@]}"
+  fi
 fi
 
-say "done. Next: edit $config (upload target, booth id), put keyring.toml and centre.pub in $data,"
-say "run: sudo -u kiosk $venv/bin/kiosk selftest -c $config --data $data   and reboot."
-say "logs: journalctl -u kiosk -u kiosk-uploader -f"
+cat <<EOF
+
+install: done. First boot, in order (docs/install.md, "First boot"):
+  1. the centre's keyring:        sudo install -o kiosk -g kiosk -m 0600 keyring.toml $data/
+  2. the centre's public key:     sudo install -o kiosk -g kiosk -m 0644 centre.pub $data/
+  3. upload target and token:     sudoedit $config   ([upload] target, token_file = "$data/upload-token")
+                                  sudo install -o kiosk -g kiosk -m 0600 token.txt $data/upload-token
+  4. a staff password:            sudo -u kiosk kiosk passwd
+  5. how staff reach the console: http://127.0.0.1:8081/staff/ on the booth's own screen; for staff
+                                  laptops and phones see docs/install.md, "The staff console"
+  6. everything in order?         sudo -u kiosk kiosk selftest --button-wait 10
+  7. start the booth:             sudo systemctl start kiosk kiosk-uploader   (or reboot)
+The services start only once 'kiosk selftest --gate booth' passes (ExecCondition= in the units).
+Logs: journalctl -u kiosk -u kiosk-uploader -f
+EOF

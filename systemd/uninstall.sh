@@ -44,18 +44,36 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 need_root "${given[@]}"
 [ "$dry_run" = 1 ] && say "dry run: printing the actions, changing nothing"
 
+# systemctl needs systemd running as PID 1 (not so in a container or chroot): then only files are removed.
+systemd_up=1
+if [ "$dry_run" != 1 ] && [ ! -d /run/systemd/system ]; then
+  systemd_up=0
+  say "skip: systemd is not running here (a container or chroot?): not stopping or disabling the services"
+fi
+
 units=(kiosk.service kiosk-uploader.service)
 for unit in "${units[@]}"; do
   if unit_installed "$unit"; then
-    run systemctl disable --now "$unit"
+    if [ "$systemd_up" = 1 ]; then
+      run systemctl disable --now "$unit"
+    fi
     run rm -f "/etc/systemd/system/$unit"
   fi
+  # Left by `systemctl enable` when systemd was not running to do the disabling.
+  run rm -f "/etc/systemd/system/multi-user.target.wants/$unit"
 done
 run rm -rf /etc/systemd/system/kiosk.service.d /etc/systemd/system/kiosk-uploader.service.d
-run systemctl daemon-reload
-run systemctl reset-failed kiosk.service kiosk-uploader.service || true
+if [ "$systemd_up" = 1 ]; then
+  run systemctl daemon-reload
+  run systemctl reset-failed kiosk.service kiosk-uploader.service || true
+fi
 
-run rm -f /usr/local/bin/kiosk-browser
+run rm -f /usr/local/bin/kiosk-browser /usr/local/bin/kiosk
+# Groups install.sh made because the machine had none (a Pi has video and gpio already).
+made_groups=()
+if [ -e /opt/kiosk/made-groups ]; then
+  mapfile -t made_groups </opt/kiosk/made-groups
+fi
 run rm -rf /opt/kiosk
 
 # Take the browser out of the desktop's autostart, leaving everything else in those files alone.
@@ -74,6 +92,11 @@ fi
 if user_exists kiosk; then
   run userdel kiosk
 fi
+for group in "${made_groups[@]}"; do
+  if group_exists "$group"; then
+    run groupdel "$group"
+  fi
+done
 
 if [ "$purge" = 1 ]; then
   run rm -rf /var/lib/kiosk /etc/kiosk

@@ -70,6 +70,24 @@ def booth_config(tmp_path: Path, portrait: Path) -> Path:
     return path
 
 
+def make_ready(data: Path) -> Path:
+    """A data folder as the first-boot steps leave it: keyring, centre key, a staff password."""
+    from kiosk.codes import Keyring
+    from kiosk.sealing import generate_centre_keypair
+    from kiosk.staff.auth import PasswordFile
+
+    data.mkdir(parents=True, exist_ok=True)
+    Keyring.generate(data / "keyring.toml", "k1")
+    (data / "centre.pub").write_bytes(generate_centre_keypair()[1])
+    PasswordFile.for_data_dir(data).set("staff", "correct horse battery")
+    return data
+
+
+@pytest.fixture
+def ready_data(tmp_path: Path) -> Path:
+    return make_ready(tmp_path / "data")
+
+
 @pytest.fixture
 def synced_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selftest, "timedatectl_synchronised", lambda: "yes")
@@ -85,9 +103,10 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 
 def test_selftest_passes_on_the_simulated_booth(
-    capsys: pytest.CaptureFixture[str], booth_config: Path, tmp_path: Path, synced_clock: None
+    capsys: pytest.CaptureFixture[str], booth_config: Path, ready_data: Path, synced_clock: None
 ) -> None:
-    data = tmp_path / "data"
+    data = ready_data
+    before = sorted(data.iterdir())
     code, out, _ = run_cli(capsys, "-c", str(booth_config), "--data", str(data), "--json")
     report = json.loads(out)
     assert code == 0, out
@@ -95,19 +114,19 @@ def test_selftest_passes_on_the_simulated_booth(
     assert report["kiosk_id"] == "booth-01"
     assert [c["name"] for c in report["checks"]] == list(CHECK_NAMES)
     statuses = {c["name"]: c["status"] for c in report["checks"]}
-    assert statuses == {name: "skip" if name == "button" else "ok" for name in CHECK_NAMES}
+    assert statuses == {name: "skip" if name in ("button", "credentials") else "ok" for name in CHECK_NAMES}
     for check in report["checks"]:
         assert set(check) == {"name", "status", "detail", "hint", "seconds", "data"}
     camera = report["checks"][0]["data"]
     assert camera["preview_size"] == [1280, 720] and camera["still_size"] == [640, 480]
     assert 20 < camera["brightness"] < 200
-    assert not data.exists()  # the self-test leaves the data folder alone
+    assert sorted(data.iterdir()) == before  # the self-test leaves the data folder alone
 
 
 def test_selftest_table_says_what_passed(
-    capsys: pytest.CaptureFixture[str], booth_config: Path, tmp_path: Path, synced_clock: None
+    capsys: pytest.CaptureFixture[str], booth_config: Path, ready_data: Path, synced_clock: None
 ) -> None:
-    code, out, _ = run_cli(capsys, "-c", str(booth_config), "--data", str(tmp_path / "d"), "--skip", "models")
+    code, out, _ = run_cli(capsys, "-c", str(booth_config), "--data", str(ready_data), "--skip", "models")
     assert code == 0
     assert "camera replay, pins mock" in out
     assert "  ok    lights" in out
@@ -117,10 +136,10 @@ def test_selftest_table_says_what_passed(
 
 
 def test_laptop_defaults_show_the_built_in_scene(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, synced_clock: None
+    capsys: pytest.CaptureFixture[str], ready_data: Path, synced_clock: None
 ) -> None:
     """No config at all: the replay camera with an empty replay_dir plays the built-in scene."""
-    code, out, _ = run_cli(capsys, "--data", str(tmp_path / "d"), "--json", "--skip", "models")
+    code, out, _ = run_cli(capsys, "--data", str(ready_data), "--json", "--skip", "models")
     report = json.loads(out)
     camera = report["checks"][0]
     assert camera["status"] == "ok", camera
@@ -135,7 +154,8 @@ def test_selftest_fails_with_exit_1_when_the_camera_gives_nothing(
     empty.mkdir()
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[camera]\nreplay_dir = "{empty}"\n[gpio]\npin_factory = "mock"\n', encoding="utf-8")
-    code, out, _ = run_cli(capsys, "-c", str(config), "--data", str(tmp_path / "d"), "--json", "--skip", "models")
+    data = str(make_ready(tmp_path / "d"))
+    code, out, _ = run_cli(capsys, "-c", str(config), "--data", data, "--json", "--skip", "models")
     report = json.loads(out)
     assert code == 1
     assert report["ok"] is False
@@ -151,7 +171,8 @@ def test_table_shows_the_hint_under_a_failure(
 ) -> None:
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[camera]\nreplay_dir = "{tmp_path / "nowhere"}"\n', encoding="utf-8")
-    code, out, _ = run_cli(capsys, "-c", str(config), "--data", str(tmp_path / "d"), "--skip", "models")
+    data = str(make_ready(tmp_path / "d"))
+    code, out, _ = run_cli(capsys, "-c", str(config), "--data", data, "--skip", "models")
     assert code == 1
     lines = out.splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("  FAIL  camera"))
@@ -573,3 +594,37 @@ def test_http_status_talks_to_a_real_server(tmp_path: Path) -> None:
 
 def test_unknown_failures_keep_their_check_name() -> None:
     assert fail("disk", "x", "y").to_dict()["status"] == "fail"
+
+
+# -- first-boot set-up and the start gate -------------------------------------------------------------
+
+
+def test_gate_keeps_an_unset_booth_from_serving_and_names_each_missing_step(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    code, out, _ = run_cli(capsys, "--data", str(data), "--gate", "booth", "--json", "--skip", "models")
+    assert code == 1
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert set(checks) == {"keyring", "centre_key", "staff", "disk"}  # files only: no camera, no pins
+    for name in ("keyring", "centre_key", "staff"):
+        assert checks[name]["status"] == "fail" and "docs/install.md" in checks[name]["hint"], checks[name]
+    assert "kiosk passwd" in checks["staff"]["hint"]
+
+    make_ready(data)
+    code, out, _ = run_cli(capsys, "--data", str(data), "--gate", "booth", "--skip", "models")
+    assert code == 0, out
+
+
+def test_gate_for_the_uploader_wants_the_upload_token(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    token = tmp_path / "upload-token"
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[upload]\ntarget = "https://centre.example/upload"\ntoken_file = "{token}"\n', encoding="utf-8"
+    )
+    args = ("-c", str(config), "--data", str(tmp_path / "d"), "--gate", "uploader")
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 1 and "FAIL  credentials  upload.token_file:" in out and "no such file" in out
+    token.write_text("s3cret-token\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0 and "s3cret" not in out

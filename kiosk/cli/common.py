@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config, load_config
+
+CONFIG_ENV = "KIOSK_CONFIG"
 
 
 class CliError(Exception):
@@ -14,7 +17,14 @@ class CliError(Exception):
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", metavar="FILE", help="TOML config file (default: built-in defaults)")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        default=os.environ.get(CONFIG_ENV) or None,
+        help=f"TOML config file (default: ${CONFIG_ENV}, which the installed `kiosk` command sets to "
+        "/etc/kiosk/kiosk.toml; else built-in defaults)",
+    )
     parser.add_argument("--data", metavar="DIR", help="data folder (overrides kiosk.data_dir)")
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kiosk.selftest import CHECK_NAMES
+    from kiosk.selftest import CHECK_NAMES, GATE_CHECKS
 
     parser = sub.add_parser(
         "selftest",
@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--models", metavar="DIR", help="folder of the face models (default: found automatically)")
     parser.add_argument(
         "--skip", action="append", default=[], choices=CHECK_NAMES, metavar="CHECK", help="leave out a check"
+    )
+    parser.add_argument(
+        "--gate",
+        choices=sorted(GATE_CHECKS),
+        help="only whether this service can serve (files only, no camera or pins): the systemd units run "
+        "it before starting, and a failure (exit 1) keeps the service from starting",
     )
     parser.set_defaults(func=_selftest)
 
@@ -77,6 +83,7 @@ def _selftest(args: argparse.Namespace) -> int:
         qr_label=qr_label,
         models_dir=models,
         skip=frozenset(args.skip),
+        gate=args.gate,
     )
 
     def prompt(message: str) -> None:
