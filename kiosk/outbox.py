@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import json
 import logging
 import os
 import random
@@ -169,9 +171,51 @@ class QueueStatus:
     free_mb: float = 0.0
     min_free_mb: int = 0
     free_ok: bool = True
+    rebuilt: dict[str, Any] | None = None  # the last rebuild of a damaged queue database (RebuildNotice)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+REBUILT_NAME = "queue-rebuilt.json"
+
+
+@dataclass(frozen=True)
+class RebuildNotice:
+    """A damaged queue database was moved aside and the queue rebuilt from the envelopes on disk."""
+
+    at: float  # wall-clock seconds
+    problem: str  # what SQLite said
+    moved_to: str  # the damaged copy, in the data folder
+    requeued: int  # envelopes queued again
+    quarantined: int  # envelopes found unreadable
+
+
+def is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, not merely busy, full or unreadable."""
+    if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return True
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def _integrity_problem(conn: sqlite3.Connection) -> str | None:
+    """None when ``PRAGMA quick_check`` is happy, else its first findings."""
+    rows = conn.execute("PRAGMA quick_check").fetchall()
+    if len(rows) == 1 and rows[0][0] == "ok":
+        return None
+    return "; ".join(str(r[0]) for r in rows[:3])
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """A blocking exclusive flock on ``path`` (the kernel drops it if the process dies)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 class Outbox:
@@ -209,7 +253,79 @@ class Outbox:
         self._clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.RLock()
-        self._db = connect(self.db_path, MIGRATIONS)
+        self._db = self._open_db()
+
+    def _open_db(self) -> sqlite3.Connection:
+        """Open the queue database; one that is damaged is moved aside and rebuilt from the envelopes.
+
+        A power cut on a cheap SD card can leave ``outbox.sqlite`` unreadable ("file is not a database",
+        "database disk image is malformed"). The envelopes are the truth: each names its capture in its
+        header. So the damaged file (with its -wal and -shm) is renamed ``outbox.sqlite.corrupt-<time>``,
+        an empty queue is made, and every envelope on disk is queued again by reconciliation. Captures
+        the centre already has are sent again and answered "already stored". Staff are told through
+        ``REBUILT_NAME`` (console, ``kiosk queue status``) and the log. An exclusive lock keeps the booth
+        and the uploader from rebuilding at the same moment.
+        """
+        try:
+            conn = connect(self.db_path, MIGRATIONS)
+            problem = _integrity_problem(conn)
+            if problem is None:
+                return conn
+            conn.close()
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            problem = str(exc)
+        with _exclusive(self.dir / ".rebuild.lock"):
+            # Another process may have rebuilt it while this one waited for the lock.
+            try:
+                conn = connect(self.db_path, MIGRATIONS)
+                if _integrity_problem(conn) is None:
+                    return conn
+                conn.close()
+            except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    raise
+            return self._rebuild(problem)
+
+    def _rebuild(self, problem: str) -> sqlite3.Connection:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(self._clock()))
+        aside = self.db_path.with_name(f"{self.db_path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(f"{self.db_path}{suffix}")
+            if src.exists():
+                os.replace(src, Path(f"{aside}{suffix}"))
+        fsync_dir(self.data_dir)
+        log.error("queue database damaged (%s): moved aside to %s; rebuilding from the envelopes", problem, aside.name)
+        conn = connect(self.db_path, MIGRATIONS)
+        self._db = conn
+        grace, self.orphan_grace_s = self.orphan_grace_s, 0.0
+        try:
+            report = self.reconcile(reset_uploading=False)
+        finally:
+            self.orphan_grace_s = grace
+        notice = RebuildNotice(
+            at=self._clock(),
+            problem=problem[:300],
+            moved_to=aside.name,
+            requeued=report.adopted_files,
+            quarantined=report.quarantined_files,
+        )
+        atomic_write(self.dir / REBUILT_NAME, json.dumps(asdict(notice)).encode())
+        log.error(
+            "queue rebuilt: %d envelopes queued again, %d quarantined; the damaged copy is %s",
+            report.adopted_files,
+            report.quarantined_files,
+            aside.name,
+        )
+        return conn
+
+    def rebuild_notice(self) -> RebuildNotice | None:
+        """The last rebuild of a damaged queue database, for staff (None if there has been none)."""
+        try:
+            return RebuildNotice(**json.loads((self.dir / REBUILT_NAME).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
 
     @classmethod
     def from_config(cls, config: Config, *, need_key: bool = True, **kwargs: Any) -> Outbox:
@@ -563,6 +679,7 @@ class Outbox:
             )
         ]
         free_mb = self.free_bytes() / MB
+        notice = self.rebuild_notice()
         return QueueStatus(
             counts=counts,
             oldest_pending_age_s=None if oldest is None else max(0.0, now - oldest),
@@ -574,6 +691,7 @@ class Outbox:
             free_mb=round(free_mb, 1),
             min_free_mb=self.min_free_mb,
             free_ok=free_mb >= self.min_free_mb,
+            rebuilt=None if notice is None else asdict(notice),
         )
 
     def retry(self, capture_id: str) -> None:

@@ -381,6 +381,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print("last error:     none")
     print(f"uploader:       {describe(uploader)}")
+    if status.rebuilt:
+        r = status.rebuilt
+        when = datetime.fromtimestamp(r["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"queue rebuilt:  {when}: the database was damaged ({r['problem']}); {r['requeued']} envelopes queued"
+            f" again, {r['quarantined']} quarantined; damaged copy kept as {r['moved_to']}"
+        )
     verdict = "ok" if status.free_ok else "TOO LOW: the booth refuses new sessions"
     print(f"free space:     {status.free_mb:.0f} MB (minimum {status.min_free_mb} MB): {verdict}")
     for q in status.quarantined:

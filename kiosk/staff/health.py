@@ -188,6 +188,7 @@ class QueueHealth:
     quarantined_items: list[dict[str, Any]] = field(default_factory=list)
     uploader_state: str | None = None  # see kiosk.upload.state: sending, centre-unreachable, storage-error...
     uploader: str | None = None  # one line for staff
+    rebuilt: dict[str, Any] | None = None  # the last rebuild of a damaged queue database
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,7 @@ class HealthMonitor:
             last_error=status.last_error,
             last_error_age_s=_round(status.last_error_age_s),
             quarantined_items=list(status.quarantined),
+            rebuilt=status.rebuilt,
             **uploader,
         )
 
@@ -453,6 +455,17 @@ class HealthMonitor:
             out.append(
                 HealthWarning("quarantined", "warn", "有照片上传被搁置", f"{queue.quarantined} upload(s) quarantined")
             )
+        if queue.rebuilt and wall_age(queue.rebuilt.get("at")) < REBUILT_WARN_S:
+            r = queue.rebuilt
+            out.append(
+                HealthWarning(
+                    "queue_rebuilt",
+                    "warn",
+                    "上传队列数据库曾损坏，已从照片文件重建",
+                    f"The upload queue database was damaged and rebuilt: {r.get('requeued')} photos queued again;"
+                    f" the damaged copy is {r.get('moved_to')} (see docs/upload-queue.md)",
+                )
+            )
         if queue.uploader_state == "storage-error":
             out.append(
                 HealthWarning("uploader", "bad", "上传程序无法写入队列（磁盘已满？）", f"Uploader: {queue.uploader}")
@@ -464,6 +477,16 @@ class HealthMonitor:
                 HealthWarning("queue_old", "warn", "照片等待上传超过一小时", "Photos waiting over an hour to upload")
             )
         return out
+
+
+REBUILT_WARN_S = 7 * 86400.0  # how long staff see that the queue was rebuilt
+
+
+def wall_age(at: object) -> float:
+    """Seconds since the wall-clock time ``at`` (infinite when unknown)."""
+    import time
+
+    return time.time() - at if isinstance(at, int | float) else float("inf")
 
 
 def _round(value: float | None) -> float | None:

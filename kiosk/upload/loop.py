@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from kiosk.folderlock import FolderBusy
 from kiosk.folderlock import uploader_lock as data_folder_uploader_lock
-from kiosk.outbox import Backoff, Entry, Outbox, OutboxError
+from kiosk.outbox import Backoff, Entry, Outbox, OutboxError, is_corruption
 from kiosk.upload.outcome import Action, Outcome, Target, UploadItem
 from kiosk.upload.state import CENTRE_UNREACHABLE, SENDING, STOPPED, STORAGE_ERROR, StateFile, UploaderState
 
@@ -212,6 +212,11 @@ class Uploader:
                     last_housekeeping = self._monotonic()
                 wait = self._step()
             except (sqlite3.Error, OSError) as exc:
+                if isinstance(exc, sqlite3.DatabaseError) and is_corruption(exc):
+                    # Only a fresh start can move the damaged file aside and rebuild (Outbox._open_db).
+                    self._report(STORAGE_ERROR, f"queue database damaged ({exc}); restarting to rebuild it")
+                    log.error("uploader: queue database damaged (%s); exiting so that it is rebuilt", exc)
+                    raise
                 storage_failures += 1
                 wait = min(self.outbox.backoff.max_s, self.outbox.backoff.min_s * 2 ** min(storage_failures - 1, 16))
                 self._report(STORAGE_ERROR, f"queue database or disk failed ({exc}); retrying in {wait:.0f} s")
