@@ -189,6 +189,14 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class PrintingSection:
+    """A CUPS printer for the 6-inch sheet (4 x 2-inch and 8 x 1-inch); empty: no printing offered."""
+
+    printer: str = ""
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     kiosk: KioskSection = KioskSection()
     camera: CameraSection = CameraSection()
@@ -200,6 +208,7 @@ class Config:
     upload: UploadSection = UploadSection()
     web: WebSection = WebSection()
     staff: StaffSection = StaffSection()
+    printing: PrintingSection = PrintingSection()
 
     @property
     def data_dir(self) -> Path:

@@ -151,6 +151,7 @@ class BoothCollector:
         yield from _gauge("kiosk_captures_today", "Photos taken today (every attempt)", t.captures)
         yield from _gauge("kiosk_accepted_today", "Photos accepted today (voided ones excluded)", t.accepted)
         yield from _gauge("kiosk_voided_today", "Photos voided by staff today", t.voided)
+        yield from _gauge("kiosk_photos_rejected_today", "Photos that failed the check today", t.rejected)
         yield from _labelled("kiosk_rejections_today", "Rejected photos today, by failed check", "check", t.rejections)
         yield from _labelled(
             "kiosk_questions_asked_today",
@@ -173,6 +174,10 @@ class BoothCollector:
                 "kiosk_batch_needed_per_minute", "Pace needed to finish the batch on time", current.needed_per_min
             )
             yield from _gauge("kiosk_batch_actual_per_minute", "Pace so far in the batch", current.actual_per_min)
+            yield from _gauge("kiosk_batch_minutes_left", "Minutes until the batch's slot ends", current.minutes_left)
+            yield from _gauge(
+                "kiosk_batch_on_track", "1 while the pace so far finishes the batch in its slot", current.on_track
+            )
 
 
 def _bytes(mb: float | None) -> float | None:

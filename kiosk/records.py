@@ -29,6 +29,7 @@ from typing import Any
 from kiosk import db
 from kiosk.capture import SubjectInfo
 from kiosk.clock import Clock
+from kiosk.codes.subject import mask_idn, mask_name
 from kiosk.files import atomic_write
 from kiosk.vision.report import Report
 
@@ -103,6 +104,12 @@ MIGRATIONS = [
     """
     ALTER TABLE captures ADD COLUMN asked_checks TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE captures ADD COLUMN answered_checks TEXT NOT NULL DEFAULT '[]';
+    """,
+    # The masked name and ID number the student confirmed (张*, *****8746), so staff voiding a photo can
+    # tell whose it is; never more than the student's own screen showed (empty for older rows).
+    """
+    ALTER TABLE sessions ADD COLUMN masked_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN masked_idn TEXT NOT NULL DEFAULT '';
     """,
 ]
 
@@ -186,13 +193,16 @@ class BoothRecords:
     def start_session(self, subject: SubjectInfo) -> int:
         now = self._now()
         return self._write(
-            "INSERT INTO sessions(started_at, day, uid_key, school, level) VALUES (?,?,?,?,?)",
+            "INSERT INTO sessions(started_at, day, uid_key, school, level, masked_name, masked_idn)"
+            " VALUES (?,?,?,?,?,?,?)",
             (
                 now.isoformat(),
                 now.date().isoformat(),
                 self.uid_key(subject.uid),
                 subject.school,
                 subject.level,
+                mask_name(subject.name),
+                mask_idn(subject.idn),
             ),
         )
 

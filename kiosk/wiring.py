@@ -182,6 +182,10 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         readiness,
         reserve,
     )
+    if config.printing.printer:
+        from kiosk.output.printing import CupsSheetPrinter
+
+        booth.printer = CupsSheetPrinter(config.printing.printer, config.printing.options)
     hub = FrameHub()
     pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
     runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
@@ -201,7 +205,7 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         on_press=lambda: booth.post(ButtonPressed()),
     )
     runtime.closers.append(button)
-    runtime.extras.update(lights=lights, button=button, pin_factory=pin_factory, outbox=outbox)
+    runtime.extras.update(lights=lights, button=button, pin_factory=pin_factory, outbox=outbox, printer=booth.printer)
     supervised.start()
     return runtime
 

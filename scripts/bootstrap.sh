@@ -3,7 +3,9 @@
 # .venv and the kiosk package in it. Idempotent: a second run only checks.
 #   scripts/bootstrap.sh          the booth itself
 #   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium, fonts, systemd-analyze,
-#                                 node and npm for axe-core, which the browser tests inject into pages)
+#                                 node and npm for axe-core, which the browser tests inject into pages,
+#                                 prometheus for promtool, which checks the alert rules in deploy/,
+#                                 cups for the printing tests, which run a private scheduler)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +13,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 apt_packages=(libzbar0 fonts-noto-cjk)
-[ "$want_test" = 1 ] && apt_packages+=(chromium systemd)
+[ "$want_test" = 1 ] && apt_packages+=(chromium systemd prometheus cups cups-client)
 # Debian's npm only where no npm is installed (a nodejs package that ships its own npm conflicts with it).
 [ "$want_test" = 1 ] && ! command -v npm >/dev/null && apt_packages+=(nodejs npm)
 

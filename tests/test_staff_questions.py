@@ -38,8 +38,10 @@ def test_statistics_page_and_csv_show_the_questions(rig):
     login(rig.client)
     html = rig.client.get("/staff/statistics?day=2026-06-01").get_data(as_text=True)
     assert 'id="questions"' in html
-    assert "<tr><td><code>jewellery</code></td><td>3</td><td>2</td></tr>" in html
-    assert "<tr><td><code>heavy_makeup</code></td><td>1</td><td>1</td></tr>" in html
+    jewellery = '<span class="zh">饰品</span> <span class="en">Jewellery</span>'  # checks in words, not ids
+    makeup = '<span class="zh">浓妆</span> <span class="en">Heavy make-up</span>'
+    assert f"<tr><td>{jewellery}</td><td>3</td><td>2</td></tr>" in html
+    assert f"<tr><td>{makeup}</td><td>1</td><td>1</td></tr>" in html
     text = rig.client.get("/staff/statistics.csv?day=2026-06-01").get_data(as_text=True)
     (total,) = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))[:1]
     assert (total["asked:jewellery"], total["answered:jewellery"]) == ("3", "2")

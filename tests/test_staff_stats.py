@@ -57,7 +57,8 @@ def test_statistics_page_and_csv_export(rig):
     client = rig.client
     login(client)
     html = client.get("/staff/statistics?day=2026-06-01").get_data(as_text=True)
-    assert 'id="total-accepted">4<' in html and "<code>glasses</code>" in html and "计算机学院" in html
+    glasses = '<span class="zh">眼镜</span> <span class="en">Glasses</span>'  # the check in words, not its id
+    assert 'id="total-accepted">4<' in html and glasses in html and "计算机学院" in html
     resp = client.get("/staff/statistics.csv?day=2026-06-01")
     assert resp.mimetype == "text/csv"
     assert 'filename="booth-01-2026-06-01.csv"' in resp.headers["Content-Disposition"]

@@ -70,7 +70,23 @@ ASKED = Report(
     FaceGeometry(box=FACE),
     ORDER,
 )
-PASS = Report({"glasses": CheckResult("glasses", True, 0.1, Message("", ""))}, 5.0, FaceGeometry(box=FACE), ORDER)
+PASS = Report(
+    {"glasses": CheckResult("glasses", True, 0.1, Message("", ""))},
+    5.0,
+    FaceGeometry(box=FACE, crop=(222.0, 0.0, 570.0, 760.0), scale=0.84),
+    ORDER,
+)
+
+
+class PaperPrinter:
+    """A printer that takes every job (the CUPS path itself is tested in test_printing_cups)."""
+
+    def __init__(self) -> None:
+        self.jobs = 0
+
+    def print_sheet(self, still, crop) -> str:
+        self.jobs += 1
+        return f"kiosk-file-{self.jobs}"
 LONGEST_NOTICE = max(
     (m for m in vars(booth_messages).values() if isinstance(m, Message)), key=lambda m: len(m.en) + len(m.zh)
 )
@@ -128,7 +144,9 @@ def _walk(rig: StudentRig):
     rig.shoot()
     yield "review: pass"
     rig.touch("accept")
-    yield "done"
+    yield "done, printing offered"
+    rig.touch("print")
+    yield "done, printing"
     rig.touch("finish")
     rig.pause()
     yield "paused"
@@ -182,6 +200,7 @@ def _settle(page, rig: StudentRig) -> None:
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_screen_fits_and_reads(tmp_path, launch_browser, axe_source, size, language):
     rig = StudentRig(tmp_path, ScriptedReports([LONGEST, POSE, PLACEMENT, BLUE_TOP, ASKED, PASS]), portrait_still())
+    rig.booth.printer = PaperPrinter()
     page = launch_browser(*size)
     failures: list[str] = []
     with rig.served() as url:

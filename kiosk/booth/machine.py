@@ -28,6 +28,7 @@ from kiosk.booth.ports import (
     PhotoFormatter,
     Readiness,
     Records,
+    SheetPrinter,
     SpaceReserve,
     StillCamera,
 )
@@ -82,6 +83,7 @@ class BoothContext:
     save_failures: int = 0
     review_view: review.Window | None = None  # the part of a failed still its review picture shows
     accepted: bool = False
+    printed: str | None = None  # the print job of this student's sheet
     answered: list[str] = field(default_factory=list)  # asked checks the student said do not apply
     notice: Message | None = None
     notice_until: float = 0.0
@@ -98,6 +100,7 @@ class BoothContext:
         self.attempt = 0
         self.clear_shot()
         self.accepted = False
+        self.printed = None
 
     def clear_shot(self) -> None:
         self.still = None
@@ -140,6 +143,7 @@ class Booth:
         self.readiness: Readiness = readiness or (lambda: None)
         self.reserve = reserve
         self.ctx = BoothContext()
+        self.printer: SheetPrinter | None = None  # set by the wiring when a printer is configured
         self._events: queue.Queue[Event] = queue.Queue()
         self._listeners: list[StateListener] = []
         self._snapshot_listeners: list[Callable[[dict[str, Any]], None]] = []
@@ -228,6 +232,19 @@ class Booth:
         if not ok:
             raise ValueError("JPEG encoding failed")
         return buf.tobytes()
+
+    def can_print(self) -> bool:
+        """The sheet is offered once, after an accepted photo whose crop is known, when a printer is set."""
+        ctx = self.ctx
+        geometry = ctx.report.geometry if ctx.report is not None else None
+        return (
+            self.printer is not None
+            and ctx.accepted
+            and ctx.printed is None
+            and ctx.still is not None
+            and geometry is not None
+            and geometry.crop is not None
+        )
 
     def can_retake(self) -> bool:
         """A retake is offered while attempts are left, nothing was accepted, and posing again can help."""
@@ -343,6 +360,8 @@ class Booth:
                 "staff_advised": review.staff_advised(ctx.report),
                 "marks": review.marks(ctx.report, ctx.review_view),
             }
+        if self.state.name == "done":
+            snap["print"] = {"offered": self.can_print(), "job": ctx.printed}
         if ctx.photo_jpeg is not None and self.state.name in ("review", "ask", "done"):
             snap["photo"] = f"/photo/{ctx.capture_id}.jpg"
         snap["question"] = self._question() if isinstance(self.state, st.Ask) else None

@@ -85,6 +85,11 @@ class SpaceReserve(Protocol):
         """Free space held back for the booth's own saves; True when some was freed."""
 
 
+class SheetPrinter(Protocol):
+    def print_sheet(self, still: np.ndarray, crop: tuple[float, float, float, float]) -> str:
+        """Queue the print sheet of ``still`` cut at ``crop``; returns the job id, raises on failure."""
+
+
 class Readiness(Protocol):
     def __call__(self) -> Message | None:
         """None when a new session may start, else the reason to show (disk full, camera down)."""

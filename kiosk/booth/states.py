@@ -491,9 +491,31 @@ class Done(State):
         return self.leave(booth, "accepted")
 
     def on_event(self, booth: Booth, event: Event) -> State | None:
+        if isinstance(event, Touch) and event.action == "print":
+            self._print(booth)
+            return None
         if isinstance(event, ButtonPressed | Touch):
             return self.leave(booth, "accepted")
         return super().on_event(booth, event)
+
+    @staticmethod
+    def _print(booth: Booth) -> None:
+        """Send the sheet to the printer; a printer fault is told to the student and never ends the session."""
+        ctx = booth.ctx
+        if not booth.can_print():
+            return
+        assert booth.printer is not None and ctx.still is not None and ctx.report is not None
+        assert ctx.report.geometry is not None and ctx.report.geometry.crop is not None
+        try:
+            ctx.printed = booth.printer.print_sheet(ctx.still, ctx.report.geometry.crop)
+        except Exception as exc:
+            log.error("printing the sheet failed: %s", exc)
+            booth.records.record_event("print_error", {"error": str(exc)[:200]})
+            booth.show_notice(msg.PRINT_FAILED)
+            return
+        booth.records.record_event("printed", {"job": ctx.printed})
+        booth.entered_at = booth.clock.now()  # time to read the notice before the start screen returns
+        booth.show_notice(msg.PRINTING)
 
 
 class Paused(State):

@@ -81,6 +81,7 @@ class Stats:
     captures: int = 0
     accepted: int = 0
     voided: int = 0
+    rejected: int = 0  # photos that failed the check
     students_accepted: int = 0
     retakes_per_student: float | None = None
     median_s_to_accept: float | None = None
@@ -151,6 +152,7 @@ def compute(records: DayRecords) -> Stats:
         captures=len(records.captures),
         accepted=sum(1 for c in records.captures if c.accepted and not c.voided),
         voided=sum(1 for c in records.captures if c.voided),
+        rejected=sum(1 for c in records.captures if not c.passed),
         students_accepted=len(accepted_students),
         retakes_per_student=retakes,
         median_s_to_accept=round(statistics.median(waits), 1) if waits else None,

@@ -46,6 +46,8 @@ class CaptureSummary:
     level: str
     voided: bool
     void_reason: str | None
+    name: str = ""  # masked, as the student confirmed it (张*)
+    idn: str = ""  # masked (*****8746)
 
     @property
     def short_id(self) -> str:
@@ -54,7 +56,8 @@ class CaptureSummary:
 
 def recent_captures(store: StaffStore, day: date, limit: int = 30) -> list[CaptureSummary]:
     rows = store.query(
-        "SELECT c.id, c.taken_at, c.attempt, s.school, s.level, v.reason AS void_reason,"
+        "SELECT c.id, c.taken_at, c.attempt, s.school, s.level, s.masked_name, s.masked_idn,"
+        " v.reason AS void_reason,"
         " v.capture_id IS NOT NULL AS voided FROM captures c JOIN sessions s ON s.id = c.session_id"
         " LEFT JOIN voided_captures v ON v.capture_id = c.id"
         " WHERE s.day = ? AND (c.accepted = 1 OR v.capture_id IS NOT NULL) ORDER BY c.rowid DESC LIMIT ?",
@@ -69,6 +72,8 @@ def recent_captures(store: StaffStore, day: date, limit: int = 30) -> list[Captu
             r["level"],
             bool(r["voided"]),
             r["void_reason"],
+            r["masked_name"],
+            r["masked_idn"],
         )
         for r in rows
     ]

@@ -6,8 +6,10 @@ session's CSRF token. The dashboard refreshes by polling ``/staff/api/live`` eve
 poll holds a server thread for a few milliseconds, where a server-sent stream would hold one for as
 long as a phone keeps the page open, and the staff server has only a few threads.
 
-Nothing here shows an identity: the records hold school, level and times, never a name or an ID number,
-and the booth's state is shown without the student it is serving.
+Nothing here shows more of an identity than the student's own screen did: the records hold school,
+level, times and the masked name and ID number the student confirmed (张*, *****8746, so staff voiding a
+photo can tell whose it is), never a full name or ID number; the booth's state is shown without the
+student it is serving.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from markupsafe import Markup, escape
 
 from kiosk.humanize import age
 from kiosk.outbox import OutboxError
-from kiosk.staff import StaffConsole, csrf
+from kiosk.staff import StaffConsole, csrf, labels
 from kiosk.staff.actions import Actor
 from kiosk.staff.auth import DEFAULT_USER, attempt_key
 from kiosk.staff.schedule import ScheduleError, batches_between, batches_on
@@ -229,14 +231,55 @@ def index() -> Any:
     return redirect(url_for("staff.dashboard"))
 
 
+VERDICTS = {"ok": ("正常", "OK"), "warn": ("需要注意", "Needs attention"), "bad": ("故障", "Fault")}
+
+
+def verdict(health: Any, progress: Any) -> dict[str, Any]:
+    """The one line at the top of the dashboard: is the booth healthy, and why not; is it on pace."""
+    zh, en = VERDICTS[health.level]
+    worst = [w for w in health.warnings if w.level == health.level]
+    current = progress.current
+    pace = None if current is None or current.on_track is None else bool(current.on_track)
+    return {
+        "level": health.level,
+        "zh": zh,
+        "en": en,
+        "reasons": [{"zh": w.zh, "en": w.en} for w in worst],
+        "others": len(health.warnings) - len(worst),
+        "on_pace": pace,
+    }
+
+
+def usage(health: Any) -> dict[str, Any]:
+    """Memory and disk as used / total with a percentage."""
+    s, d = health.system, health.disk
+    memory_used = None if s.memory_total_mb is None or s.memory_available_mb is None else (
+        s.memory_total_mb - s.memory_available_mb
+    )
+    disk_used = None if d.total_mb is None or d.free_mb is None else d.total_mb - d.free_mb
+    return {"memory": labels.share(memory_used, s.memory_total_mb), "disk": labels.share(disk_used, d.total_mb)}
+
+
+def printer_state(console: StaffConsole) -> dict[str, Any] | None:
+    """The print queue, when the booth has a printer: what CUPS says it is doing and the jobs waiting."""
+    printer = (getattr(console.runtime, "extras", {}) or {}).get("printer")
+    if printer is None or not hasattr(printer, "state"):
+        return None
+    return printer.state().to_dict()
+
+
 def live_data(console: StaffConsole) -> dict[str, Any]:
-    """What the dashboard shows, as JSON: health, today's figures, and the batches' progress."""
+    """What the dashboard shows, as JSON: the verdict, health, today's figures, and the batches' progress."""
     health = console.health.snapshot()
     overview = console.overview()
     return {
         "at": overview.at.isoformat(timespec="seconds"),
         "kiosk_id": console.kiosk_id,
         "poll_ms": POLL_MS,
+        "verdict": verdict(health, overview.progress),
+        "usage": usage(health),
+        "printer": printer_state(console),
+        "lights": {k: labels.label(labels.LIGHTS, k) for k in (health.gpio.lights or {})},
         "health": health.to_dict(),
         "today": overview.today.to_dict(),
         "batches": overview.progress.to_dict(),
@@ -411,3 +454,24 @@ def retry() -> Any:
 @bp.app_template_filter("age")
 def format_age(seconds: float | None) -> str:
     return age(seconds, missing="–")
+
+
+@bp.app_template_filter("check_label")
+def check_label(check_id: str) -> Markup:
+    return t(*labels.check_label(check_id))
+
+
+@bp.app_template_filter("event_label")
+def event_label(kind: str) -> Markup:
+    return t(*labels.event_label(kind))
+
+
+@bp.app_template_filter("detail")
+def detail_label(detail: dict[str, Any]) -> Markup:
+    return t(*labels.detail_text(detail)) if detail else Markup("")
+
+
+@bp.app_template_filter("local")
+def local_time(value: Any, with_date: bool = True) -> str:
+    """A stored time in the booth's own time zone, plainly (no "T", no offset)."""
+    return labels.local_time(value, _console().clock.wall().tzinfo, with_date)

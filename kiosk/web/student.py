@@ -13,7 +13,7 @@ from kiosk.booth import Answer, Touch
 
 bp = Blueprint("student", __name__)
 
-ACTIONS = {"confirm", "cancel", "start", "accept", "retake", "finish"}
+ACTIONS = {"confirm", "cancel", "start", "accept", "retake", "finish", "print"}
 SSE_HEARTBEAT_S = 15.0
 MJPEG_IDLE_TIMEOUT_S = 30.0
 

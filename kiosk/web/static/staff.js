@@ -37,7 +37,13 @@
     mb: (v) => (v === null || v === undefined ? "–" : v >= 1024 ? `${(v / 1024).toFixed(1)} GB` : `${Math.round(v)} MB`),
     temp: (v) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} °C`),
     ms: (v) => (v === null || v === undefined ? "–" : `${Math.round(v)} ms`),
-    lights: (v) => (v ? Object.entries(v).map(([k, x]) => `${k.replace("_light", "")} ${x}`).join(" · ") : "–"),
+    printer: (v) => {
+      if (!v) return both("未设置", "none configured");
+      if (!v.known) return `${v.printer}: ${both("打印系统中找不到", "not found in CUPS")} (${v.detail})`;
+      const words = { idle: both("空闲", "idle"), printing: both("正在打印", "printing"), disabled: both("已停用", "DISABLED") };
+      return `${v.printer}: ${words[v.state] || v.state} · ${both("排队", "queued")} ${v.jobs}`;
+    },
+    share: (v) => (v ? `${FORMATS.mb(v.used_mb)} / ${FORMATS.mb(v.total_mb)} (${v.percent}%)` : "–"),
     pressed: (v) => yesNo(v, both("按下", "pressed"), both("松开", "released")),
     loaded: (v) => yesNo(v, both("已加载", "loaded"), both("未加载", "NOT loaded")),
     voltage: (v) => yesNo(v, both("电压不足", "UNDER-VOLTAGE"), both("电压正常", "voltage OK")),
@@ -65,8 +71,39 @@
     return tr;
   }
 
+  // What each pin drives, in words: "主灯 Key light 50% · 蜂鸣器 Buzzer 关 off".
+  function lights(data) {
+    const levels = data.health.gpio.lights;
+    if (!levels) return "–";
+    return Object.entries(levels).map(([pin, level]) => {
+      const [zh, en] = (data.lights || {})[pin] || [pin, pin];
+      const state = level <= 0 ? both("关", "off") : level >= 1 ? both("开", "on") : `${Math.round(level * 100)}%`;
+      return `${zh} ${en} ${state}`;
+    }).join(" · ");
+  }
+
+  function renderVerdict(data) {
+    const v = data.verdict;
+    const box = $("verdict");
+    box.dataset.level = v.level;
+    $("verdict-zh").textContent = v.zh;
+    $("verdict-en").textContent = v.en;
+    $("verdict-reasons").replaceChildren(...v.reasons.map((r) => {
+      const li = document.createElement("li");
+      li.textContent = both(r.zh, r.en);
+      return li;
+    }));
+    const pace = $("verdict-pace");
+    pace.hidden = v.on_pace === null || v.on_pace === undefined;
+    pace.className = `badge ${v.on_pace ? "ok" : "warn"}`;
+    pace.textContent = v.on_pace ? both("当前批次进度正常", "Current batch on pace") : both("当前批次进度落后", "Current batch behind pace");
+  }
+
   function render(data) {
     document.querySelectorAll("[data-bind]").forEach((el) => text(el, lookup(data, el.dataset.bind)));
+    renderVerdict(data);
+    const lightsText = lights(data);
+    if ($("lights").textContent !== lightsText) $("lights").textContent = lightsText;
     const health = data.health;
     $("status").dataset.level = health.level;
     const list = $("warnings");

@@ -167,6 +167,7 @@ function render(s) {
   $("#hints").replaceChildren(...(s.hints || []).map(bilingual));
 
   if (s.verdict) renderVerdict(s);
+  $("#btn-print").hidden = !(s.print && s.print.offered);
   const q = s.question;
   if (q) {
     setText($("#question-text"), q);
