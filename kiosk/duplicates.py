@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk.sealing import SUFFIX, EnvelopeError, open_envelope, read_envelope_file
+
+CONFLICTS_DIR = "conflicts"  # kiosk.receiver keeps a second booth's envelope under a taken id here
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,12 @@ class Scan:
     duplicates: dict[str, list[StoredCapture]]
     unreadable: list[str]
     total: int
+    id_conflicts: list[str] = field(default_factory=list)  # "capture_id: kiosk_a, kiosk_b"
 
 
 def stored_captures(store: Path, key: X25519PrivateKey, unreadable: list[str]) -> Iterator[StoredCapture]:
-    for path in sorted(Path(store).glob(f"*{SUFFIX}")):
+    paths = sorted(Path(store).glob(f"*{SUFFIX}")) + sorted(Path(store).glob(f"{CONFLICTS_DIR}/*/*{SUFFIX}"))
+    for path in paths:
         try:
             opened = open_envelope(read_envelope_file(path), key)
         except (EnvelopeError, OSError) as exc:
@@ -50,10 +54,13 @@ def stored_captures(store: Path, key: X25519PrivateKey, unreadable: list[str]) -
 
 def find_duplicates(store: Path, key: X25519PrivateKey) -> Scan:
     by_uid: dict[str, list[StoredCapture]] = defaultdict(list)
+    by_id: dict[str, set[str]] = defaultdict(set)
     unreadable: list[str] = []
     total = 0
     for capture in stored_captures(store, key, unreadable):
         total += 1
         by_uid[capture.uid].append(capture)
+        by_id[capture.capture_id].add(capture.kiosk_id)
     dups = {uid: sorted(c, key=lambda c: c.taken_at) for uid, c in sorted(by_uid.items()) if len(c) > 1}
-    return Scan(dups, unreadable, total)
+    conflicts = [f"{cid}: {', '.join(sorted(k))}" for cid, k in sorted(by_id.items()) if len(k) > 1]
+    return Scan(dups, unreadable, total, conflicts)

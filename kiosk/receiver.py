@@ -32,8 +32,17 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask, Response, jsonify, request
 
+from kiosk.duplicates import CONFLICTS_DIR  # <kiosk_id>/<capture_id>.xce: a second booth's envelope
 from kiosk.files import atomic_write
-from kiosk.sealing import MAX_ENVELOPE_BYTES, SUFFIX, EnvelopeError, is_capture_id, open_envelope, parse_header
+from kiosk.sealing import (
+    MAX_ENVELOPE_BYTES,
+    SUFFIX,
+    EnvelopeError,
+    is_capture_id,
+    open_envelope,
+    parse_header,
+    read_header_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +65,30 @@ class CaptureStore:
         except FileNotFoundError:
             return None
 
+    def stored_kiosk(self, capture_id: str) -> str | None:
+        """The kiosk id in the clear-text header of the envelope stored under ``capture_id``."""
+        try:
+            return read_header_file(self.path_for(capture_id)).kiosk_id
+        except (OSError, EnvelopeError):
+            return None
+
+    def conflict_path(self, kiosk_id: str, capture_id: str) -> Path:
+        """Where a second booth's envelope under an id another booth already used is kept."""
+        return self.root / CONFLICTS_DIR / kiosk_id / f"{capture_id}{SUFFIX}"
+
+    def put_conflict(self, kiosk_id: str, capture_id: str, body: bytes, sha256: str) -> str | None:
+        """Like ``put_new``, in the conflicts folder of ``kiosk_id``."""
+        path = self.conflict_path(kiosk_id, capture_id)
+        with self._lock:
+            try:
+                existing: str | None = hashlib.sha256(path.read_bytes()).hexdigest()
+            except FileNotFoundError:
+                existing = None
+            if existing is not None:
+                return existing
+            atomic_write(path, body, mode=0o640)
+            return None
+
     def put_new(self, capture_id: str, body: bytes, sha256: str) -> str | None:
         """Store ``body`` unless the id is taken; return the sha256 already stored, or None if stored now."""
         with self._lock:
@@ -68,7 +101,7 @@ class CaptureStore:
 
 
 ANY_BOOTH = "*"  # a token not bound to one kiosk id: only through the Python API, for test benches
-KIOSK_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+KIOSK_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a folder name under conflicts/, never ".."
 
 
 class CredentialError(ValueError):
@@ -228,6 +261,8 @@ class Receiver:
         if header.kiosk_id in self.credentials.revoked():
             return 403, {"error": "this booth's credential is revoked"}
         existing = self.store.stored_sha256(capture_id)
+        if existing is not None and existing != sha256 and self._squatted(capture_id, header.kiosk_id):
+            return self._put_conflict(capture_id, header.kiosk_id, body, sha256)
         if existing is not None:
             return self._duplicate(capture_id, existing, sha256)
         try:
@@ -240,6 +275,24 @@ class Receiver:
             return self._duplicate(capture_id, existing, sha256)
         log.info("capture %s from %s stored", capture_id, header.kiosk_id)
         return 201, {"capture_id": capture_id, "sha256": sha256, "stored": True}
+
+    def _squatted(self, capture_id: str, kiosk_id: str) -> bool:
+        """The id is taken by another booth's envelope: a stolen token got there first, or ids collided."""
+        other = self.store.stored_kiosk(capture_id)
+        return other is not None and other != kiosk_id and KIOSK_ID_RE.fullmatch(kiosk_id) is not None
+
+    def _put_conflict(self, capture_id: str, kiosk_id: str, body: bytes, sha256: str) -> tuple[int, dict[str, Any]]:
+        """Keep this booth's envelope beside the other one instead of refusing it: the booth would
+        quarantine a good photo. Both are kept; ``kiosk duplicates`` shows the pair to the centre."""
+        try:
+            open_envelope(body, self.private_key)
+        except EnvelopeError as exc:
+            return 422, {"error": str(exc)}
+        existing = self.store.put_conflict(kiosk_id, capture_id, body, sha256)
+        if existing is not None:
+            return self._duplicate(capture_id, existing, sha256)
+        log.warning("capture %s: another booth's envelope already had this id; %s's kept apart", capture_id, kiosk_id)
+        return 201, {"capture_id": capture_id, "sha256": sha256, "stored": True, "conflict": True}
 
     @staticmethod
     def _duplicate(capture_id: str, existing: str, sha256: str) -> tuple[int, dict[str, Any]]:

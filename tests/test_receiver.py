@@ -277,3 +277,25 @@ def test_a_broken_token_file_edit_keeps_the_last_good_list(tmp_path: Path, caplo
         assert credentials.booth_for(f"Bearer {ALPHA}") == "booth-01"
     assert credentials.booth_for(f"Bearer {BETA}") is None
     assert caplog.text.count("cannot reload") == 1 and "line 2" in caplog.text
+
+
+def test_a_squatted_capture_id_does_not_quarantine_the_real_photo(tmp_path: Path, keys: Keys, capsys) -> None:
+    """booth-01's token stores an envelope under booth-99's capture id first: booth-99's photo still
+    goes in (kept apart, 201, then 200 on a retry), and ``kiosk duplicates`` shows the pair."""
+    from dataclasses import replace
+
+    real = make_capture(kiosk_id="booth-99")
+    squat = replace(make_capture(kiosk_id="booth-01"), capture_id=real.capture_id)
+    store = tmp_path / "s"
+    tokens = {ALPHA: "booth-01", BETA: "booth-99"}
+    with running_receiver(keys.private, store, tokens=tokens) as (base, _):
+        assert _put(base, real.capture_id, seal_capture(squat, keys.public), token=ALPHA).status_code == 201
+        body = seal_capture(real, keys.public)
+        r = _put(base, real.capture_id, body, token=BETA)
+        assert r.status_code == 201 and r.json()["conflict"] is True
+        assert _put(base, real.capture_id, body, token=BETA).status_code == 200  # a retry: already stored
+        again = _put(base, real.capture_id, seal_capture(real, keys.public), token=BETA)
+        assert again.status_code == 409  # the same booth with other bytes is still a conflict
+    assert (store / "conflicts" / "booth-99" / f"{real.capture_id}.xce").read_bytes() == body
+    assert main(["duplicates", "--key", str(keys.private_path), "--store", str(store)]) == 1
+    assert f"capture id used by two booths: {real.capture_id}: booth-01, booth-99" in capsys.readouterr().out

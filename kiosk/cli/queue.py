@@ -332,6 +332,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             "captures": scan.total,
             "duplicates": {uid: [c.__dict__ for c in caps] for uid, caps in scan.duplicates.items()},
             "unreadable": scan.unreadable,
+            "id_conflicts": scan.id_conflicts,
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
@@ -341,9 +342,11 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
             print(f"uid {uid}: {len(caps)} captures from {booths}")
             for c in caps:
                 print(f"  {c.taken_at}  {c.kiosk_id}  {c.capture_id}")
+        for line in scan.id_conflicts:
+            print(f"capture id used by two booths: {line}")
         for line in scan.unreadable:
             print(f"unreadable: {line}")
-    return 1 if scan.duplicates else 0
+    return 1 if scan.duplicates or scan.id_conflicts else 0
 
 
 # --- the technician's queue commands ---------------------------------------------------------------
