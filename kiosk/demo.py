@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from kiosk.config import Config
+from kiosk.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ def ensure_demo_centre_keys(public_path: Path) -> None:
     (open a demo envelope with ``kiosk unseal --key .../centre.key``); a real booth holds only the
     public key.
     """
-    from kiosk.files import atomic_write
     from kiosk.sealing import generate_centre_keypair
 
     if public_path.exists():
@@ -142,6 +142,33 @@ def synthetic_scene(size: tuple[int, int] = (1600, 1200)) -> np.ndarray:
 
 
 @dataclass
+class StudentCounter:
+    """Demo student numbers that carry on across restarts, kept in the data folder.
+
+    The booth remembers who was photographed today; a restarted demo that began again at DEMO00001
+    would show codes of students already done, and the booth would rightly refuse every one of them.
+    """
+
+    path: Path
+    _last: int = 0
+
+    def __iter__(self) -> StudentCounter:
+        return self
+
+    def __next__(self) -> int:
+        try:
+            stored = int(self.path.read_text().strip())
+        except (OSError, ValueError):
+            stored = 0
+        self._last = max(self._last, stored) + 1
+        try:
+            atomic_write(self.path, f"{self._last}\n".encode())
+        except OSError as exc:  # a full disk: carry on in memory rather than stop the demo
+            log.warning("demo: cannot save the student counter: %s", exc)
+        return self._last
+
+
+@dataclass
 class DemoDirector:
     camera: Any
     keyring: Any
@@ -154,7 +181,13 @@ class DemoDirector:
         checker = runtime.booth.checker
         analyser = getattr(checker, "analyser", None)
         lock = getattr(checker, "lock", None) or contextlib.nullcontext()
-        director = cls(camera, ensure_demo_keyring(config.keyring_path), portraits(photos, analyser), models_lock=lock)
+        director = cls(
+            camera,
+            ensure_demo_keyring(config.keyring_path),
+            portraits(photos, analyser),
+            counter=StudentCounter(config.data_dir / "demo-students"),
+            models_lock=lock,
+        )
         runtime.booth.add_state_listener(director.on_state)
         director.show_code()
         return director

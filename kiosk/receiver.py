@@ -19,9 +19,11 @@ over a network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
+import os
 import re
 import threading
 from collections import Counter
@@ -55,6 +57,25 @@ class CaptureStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.writes: Counter[str] = Counter()  # capture id -> times stored (1 when all is well)
+        self.removed_temp_files = self.remove_stale_temp_files()
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete ``.<id>.xce.<pid>.tmp`` files a killed receiver left behind; return how many.
+
+        A temp file is only ever half an envelope (the rename never happened, so the sender got no
+        answer and sends again). One whose writer process still runs is left alone.
+        """
+        removed = 0
+        for path in self.root.glob(f".*{SUFFIX}.*.tmp"):
+            pid_text = path.name.rsplit(".", 2)[-2]
+            if pid_text.isdigit() and _process_alive(int(pid_text)) and int(pid_text) != os.getpid():
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+        if removed:
+            log.warning("removed %d temporary files left by an interrupted receiver in %s", removed, self.root)
+        return removed
 
     def path_for(self, capture_id: str) -> Path:
         return self.root / f"{capture_id}{SUFFIX}"
@@ -98,6 +119,16 @@ class CaptureStore:
             atomic_write(self.path_for(capture_id), body, mode=0o640)
             self.writes[capture_id] += 1
             return None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 ANY_BOOTH = "*"  # a token not bound to one kiosk id: only through the Python API, for test benches

@@ -18,7 +18,7 @@ from kiosk.vision.report import Report
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check photos against the compliance rules")
-    p.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...)")
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...) or folders of them")
     p.add_argument("--profile", default="chsi", help="policy profile (default: chsi)")
     p.add_argument(
         "--models", metavar="DIR", help="model folder (default: $KIOSK_MODELS_DIR, else the models shipped with kiosk)"
@@ -44,6 +44,24 @@ def read_photo(path: Path) -> np.ndarray:
         raise CliError(f"{path}: {exc}") from None
 
 
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+
+
+def _photo_files(names: list[str], unreadable: list[str]) -> list[str]:
+    """The files to check: each name as given, a folder as the photos in it (by name, not recursive)."""
+    out: list[str] = []
+    for name in names:
+        path = Path(name)
+        if not path.is_dir():
+            out.append(name)
+            continue
+        photos = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        if not photos:
+            unreadable.append(f"{name}: is a folder with no photos in it (JPEG, PNG, WebP, BMP or TIFF)")
+        out.extend(str(p) for p in photos)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.interpreter import ModelError
@@ -54,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except (ProfileError, ModelError) as exc:
         raise CliError(str(exc)) from exc
     unreadable: list[str] = []
-    for name in args.photos:
+    for name in _photo_files(args.photos, unreadable):
         try:
             image = read_photo(Path(name))
         except CliError as exc:
