@@ -50,8 +50,10 @@ class QrTuning:
     # Tried in turn on each region: most need the first; 0 (just enlarged) catches a code that one
     # sampling grid missed by bad luck; the last is for heavy blur.
     sharpen_amounts: tuple[float, ...] = (2.5, 0.0, 5.0)
-    # How a region is prepared before enlarging, in turn: as it is, then flattened (banding, dim).
-    region_preps: tuple[str, ...] = ("plain", "flatten")
+    # How a region is prepared before enlarging, in turn: as it is, flattened (banding, a dim or
+    # washed-out screen), then smoothed (moiré, cracks and noise break zxing's sampling less when soft).
+    region_preps: tuple[str, ...] = ("plain", "flatten", "smooth")
+    smooth_sigma: float = 0.8  # source pixels
     # A region must look like a code before anything more than the first pass is spent on it.
     min_region_px: int = 60  # smaller than this (preview pixels) a version 10 code has < 1 px per module
     min_fill: float = 0.45  # share of the region's box that is code-like (text lines and outlines are sparse)
@@ -148,14 +150,20 @@ class QrReader:
         return _distinct(find_code_regions(gray, self.tuning) + half_found)[: self.tuning.max_regions]
 
     def _read_region(self, gray: np.ndarray, box: Box) -> list[str]:
-        """The region round ``box`` as it is, then flattened (see ``flatten``), each enlarged and tried
-        at each sharpening amount."""
+        """The region round ``box`` as it is, flattened (see ``flatten``) and smoothed, each enlarged
+        and tried at each sharpening amount."""
         t = self.tuning
         src, scale = crop_region(gray, box, t.roi_margin, t.roi_side_px, t.max_upscale)
         if min(src.shape) < 8:
             return []
         for prep in t.region_preps:
-            texts = self._read_enlarged(flatten(src) if prep == "flatten" else src, scale)
+            if prep == "flatten":
+                view = flatten(src)
+            elif prep == "smooth":
+                view = cv2.GaussianBlur(src, (0, 0), t.smooth_sigma)
+            else:
+                view = src
+            texts = self._read_enlarged(view, scale)
             if texts:
                 return texts
         return []
