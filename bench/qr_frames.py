@@ -39,6 +39,8 @@ QR_SHARE = 0.78  # code width, quiet zone included, as a share of the screen's w
 
 HARD_CONDITIONS = ("dense", "moire", "banding", "thumb", "crack", "reflection", "tilt", "dim", "shake")
 NEGATIVE_KINDS = ("empty", "blank", "other", "damaged")
+# Beyond what any reader here reads: frames for checking what the booth advises the student.
+ADVICE_CONDITIONS = {"far": "closer", "dark": "brighter", "blurred": "steadier"}
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ class Sample:
     frame: np.ndarray  # BGR preview, PREVIEW size
     detail: np.ndarray  # BGR detail stream of the same instant, DETAIL size
     text: str | None
-    category: str  # "ordinary", "hard", or one of NEGATIVE_KINDS
-    condition: str  # the hard condition, else the category
+    category: str  # "ordinary", "hard", "advice" or one of NEGATIVE_KINDS
+    condition: str  # the hard or advice condition, else the category
     module_px: float  # preview pixels per module at the code's centre (0 when there is no code)
     corners: np.ndarray | None = None  # the code's corners in the preview (4x2), when a code is shown
 
@@ -322,7 +324,7 @@ def make_sample(rng: np.random.Generator, category: str, condition: str | None =
     corners: np.ndarray | None = None
     if category != "empty":
         modules: np.ndarray | None = None
-        if category in ("ordinary", "hard", "damaged"):
+        if category in ("ordinary", "hard", "damaged", "advice"):
             text = xc1_like_text(rng)
             modules = qr_matrix(text)
             if category == "damaged":
@@ -332,7 +334,10 @@ def make_sample(rng: np.random.Generator, category: str, condition: str | None =
             text = other_text(rng)
             modules = qr_matrix(text)
         page = screen_page(modules, rng)
-        brightness = rng.uniform(0.06, 0.14) if cond == "dim" else rng.uniform(0.7, 1.0)
+        if cond in ("dim", "dark"):
+            brightness = rng.uniform(0.06, 0.14) if cond == "dim" else rng.uniform(0.03, 0.05)
+        else:
+            brightness = rng.uniform(0.7, 1.0)
         tex = phone_texture(page, brightness, int(rng.integers(3, 5)) if cond == "moire" else 1)
         quad = code_quad(modules) if modules is not None else code_quad(qr_matrix("x" * 200))
         if cond == "thumb":
@@ -343,6 +348,8 @@ def make_sample(rng: np.random.Generator, category: str, condition: str | None =
             add_reflection(tex, rng)
         if cond == "dense":
             module_px = rng.uniform(1.7, 2.2)
+        elif cond == "far":
+            module_px = rng.uniform(1.1, 1.5)
         elif cond == "tilt":
             module_px = rng.uniform(2.6, 3.5)
         else:
@@ -371,9 +378,10 @@ def make_sample(rng: np.random.Generator, category: str, condition: str | None =
     # Optics: a little focus blur always; hand shake when the condition asks for it.
     sigma = rng.uniform(0.4, 0.9) if cond == "moire" else rng.uniform(0.7, 1.3)
     img = cv2.GaussianBlur(img, (0, 0), sigma)
-    if cond == "shake":
-        img = cv2.filter2D(img, -1, motion_kernel(rng.uniform(8, 13), rng.uniform(0, 180)))
-    read_noise = rng.uniform(2.5, 5.0) if cond == "dim" else rng.uniform(1.0, 2.5)
+    if cond in ("shake", "blurred"):
+        smear = rng.uniform(8, 13) if cond == "shake" else rng.uniform(18, 26)
+        img = cv2.filter2D(img, -1, motion_kernel(smear, rng.uniform(0, 180)))
+    read_noise = rng.uniform(2.5, 5.0) if cond in ("dim", "dark") else rng.uniform(1.0, 2.5)
     raw = sensor(img, rng, read_noise)
     frame = cv2.resize(raw, PREVIEW, interpolation=cv2.INTER_AREA)
     detail = cv2.resize(raw, DETAIL, interpolation=cv2.INTER_AREA)
@@ -381,9 +389,11 @@ def make_sample(rng: np.random.Generator, category: str, condition: str | None =
 
 
 def make_samples(seed: int, n: int) -> list[Sample]:
-    """``n`` ordinary frames, ``n`` hard frames (conditions in turn), and ``n // 4`` of each negative kind."""
+    """``n`` ordinary frames, ``n`` hard frames (conditions in turn), ``n // 4`` of each negative kind,
+    and ``n // 6`` of each advice condition."""
     rng = np.random.default_rng(seed)
     plan: list[tuple[str, str | None]] = [("ordinary", None)] * n
     plan += [("hard", HARD_CONDITIONS[i % len(HARD_CONDITIONS)]) for i in range(n)]
     plan += [(kind, None) for kind in NEGATIVE_KINDS for _ in range(max(n // 4, 1))]
+    plan += [("advice", cond) for cond in ADVICE_CONDITIONS for _ in range(max(n // 6, 1))]
     return [make_sample(rng, c, cond) for c, cond in plan]

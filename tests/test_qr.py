@@ -97,6 +97,11 @@ def test_frames_without_a_code(reader: QrReader) -> None:
     assert reader.read(rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)) == []
 
 
+def smeared(frame: np.ndarray, length: int) -> np.ndarray:
+    """Motion blur along the rows, as a phone moved sideways during the exposure."""
+    return cv2.filter2D(frame, -1, np.full((1, length), 1.0 / length, np.float32))
+
+
 def banded(frame: np.ndarray, period: float, depth: float = 0.6) -> np.ndarray:
     """Rolling-shutter banding: the screen's PWM dimming turns into dark and light bands of rows."""
     rows = np.arange(frame.shape[0], dtype=np.float32)[:, None, None]
@@ -134,7 +139,7 @@ def test_unreadable_codes_come_with_advice(reader: QrReader, phone: np.ndarray) 
     dark = np.clip(phone * 0.03 + 8 + rng.normal(0, 3, phone.shape), 0, 255).astype(np.uint8)
     advice = {
         "brighter": dark,  # a screen turned almost all the way down
-        "steadier": cv2.GaussianBlur(phone, (0, 0), 3.0),  # smeared by a moving hand
+        "steadier": smeared(phone, 8),  # smeared sideways by a moving hand
         "closer": render_phone(TEXT, scale=0.27),  # under 2 pixels per module
     }
     for expected, frame in advice.items():
@@ -265,3 +270,39 @@ def test_worker_with_the_real_reader(phone: np.ndarray) -> None:
         assert worker.offer(phone)
         assert done.wait(5)
     assert got == [TEXT]
+
+
+def test_worker_scans_every_other_frame_while_nothing_is_there_and_every_frame_once_something_is() -> None:
+    class Counting:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.texts: list[str] = []
+
+        def read(self, frame: np.ndarray) -> list[str]:
+            self.calls += 1
+            return self.texts
+
+    now = [100.0]
+    reader = Counting()
+    worker = QrScanWorker(reader, lambda text: None, quiet_every=2, quiet_after_s=2.0, clock=lambda: now[0])
+
+    def offer_and_wait(n: int) -> None:
+        for _ in range(n):
+            worker.offer(np.zeros((4, 4), np.uint8))
+            deadline = time.monotonic() + 5
+            while worker.busy and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+    with worker:
+        offer_and_wait(10)
+        assert reader.calls == 5  # an empty hallway: half the frames
+        reader.texts = ["XC1:seen"]
+        offer_and_wait(2)
+        reader.texts = []
+        calls = reader.calls
+        offer_and_wait(6)
+        assert reader.calls - calls == 6  # something was just seen: every frame
+        now[0] += 3.0
+        calls = reader.calls
+        offer_and_wait(6)
+        assert reader.calls - calls == 3  # quiet again
