@@ -286,9 +286,11 @@ def test_worker_scans_every_other_frame_while_nothing_is_there_and_every_frame_o
     reader = Counting()
     worker = QrScanWorker(reader, lambda text: None, quiet_every=2, quiet_after_s=2.0, clock=lambda: now[0])
 
+    rng = np.random.default_rng(3)
+
     def offer_and_wait(n: int) -> None:
-        for _ in range(n):
-            worker.offer(np.zeros((4, 4), np.uint8))
+        for _ in range(n):  # a changing view: somebody walks past
+            worker.offer(rng.integers(0, 256, (72, 128, 3), dtype=np.uint8))
             deadline = time.monotonic() + 5
             while worker.busy and time.monotonic() < deadline:
                 time.sleep(0.001)
@@ -306,3 +308,33 @@ def test_worker_scans_every_other_frame_while_nothing_is_there_and_every_frame_o
         calls = reader.calls
         offer_and_wait(6)
         assert reader.calls - calls == 3  # quiet again
+
+
+def test_worker_hardly_scans_a_view_that_stands_still() -> None:
+    calls: list[int] = []
+
+    class Counting:
+        def read(self, frame: np.ndarray) -> list[str]:
+            calls.append(1)
+            return []
+
+    worker = QrScanWorker(Counting(), lambda text: None, quiet_every=2, still_every=15)
+    rng = np.random.default_rng(4)
+    hallway = rng.integers(0, 256, (72, 128, 3), dtype=np.uint8)
+    with worker:
+        for _ in range(45):  # three seconds of an empty hallway, with a little sensor noise
+            noisy = np.clip(hallway + rng.normal(0, 2, hallway.shape), 0, 255).astype(np.uint8)
+            worker.offer(noisy)
+            deadline = time.monotonic() + 5
+            while worker.busy and time.monotonic() < deadline:
+                time.sleep(0.001)
+        assert 2 <= len(calls) <= 4  # about once a second, in case the view changed too slowly to tell
+        phone = hallway.copy()
+        phone[20:50, 40:80] = 255  # something comes into view: the next frames are scanned
+        before = len(calls)
+        for _ in range(2):
+            worker.offer(phone)
+            deadline = time.monotonic() + 5
+            while worker.busy and time.monotonic() < deadline:
+                time.sleep(0.001)
+        assert len(calls) == before + 1

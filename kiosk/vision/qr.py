@@ -388,8 +388,10 @@ class QrScanWorker(FrameWorker):
 
     While nobody is there the scanner paces itself: once nothing code-like has been seen for
     ``quiet_after_s``, it takes only every ``quiet_every``-th frame offered (7.5 scans a second at
-    15 fps, so a phone held up is still seen within a fraction of a second), which halves what an
-    empty hallway costs; from the first text or sighting on, it takes every frame again.
+    15 fps, so a phone held up is still seen within a fraction of a second), and none at all while
+    the view is the same as in the frame it last scanned (mean difference of a 64x36 thumbnail under
+    ``still_level`` gray levels), though at least one in ``still_every``. From the first text or
+    sighting on, it takes every frame again.
     """
 
     def __init__(
@@ -402,6 +404,8 @@ class QrScanWorker(FrameWorker):
         copy_frames: bool = True,
         quiet_every: int = 2,
         quiet_after_s: float = 2.0,
+        still_level: float = 3.0,
+        still_every: int = 15,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if quiet_every < 1:
@@ -413,16 +417,37 @@ class QrScanWorker(FrameWorker):
         self._clock = clock
         self._last_seen_at = -float("inf")
         self._quiet_offers = 0
+        self._still_level = still_level
+        self._still_every = still_every
+        self._last_thumb: np.ndarray | None = None
+        self._still_skips = 0
         super().__init__(_Scanner(reader, detail), self._deliver, copy_frames=copy_frames, name="qr-scan")
 
     def offer(self, frame: np.ndarray) -> bool:
-        """As ``FrameWorker.offer``, but while quiet only every ``quiet_every``-th frame is taken."""
+        """As ``FrameWorker.offer``, but while quiet only every ``quiet_every``-th frame is taken, and
+        none while the view stands still."""
         if self._clock() - self._last_seen_at > self._quiet_after_s:
             self._quiet_offers += 1
-            if (self._quiet_offers - 1) % self._quiet_every:
+            if (self._quiet_offers - 1) % self._quiet_every or self._unchanged(frame):
                 self.stats.dropped += 1
                 return False
-        return super().offer(frame)
+        taken = super().offer(frame)
+        if taken:
+            self._last_thumb = _thumb(frame)
+            self._still_skips = 0
+        return taken
+
+    def _unchanged(self, frame: np.ndarray) -> bool:
+        """The view is as it was in the last frame scanned (and that was not long ago)."""
+        if self._last_thumb is None or self._still_skips + 1 >= self._still_every:
+            return False
+        thumb = _thumb(frame)
+        if thumb.shape != self._last_thumb.shape:
+            return False
+        if float(cv2.absdiff(thumb, self._last_thumb).mean()) >= self._still_level:
+            return False
+        self._still_skips += 1
+        return True
 
     def _deliver(self, item: str | Sighting) -> None:
         self._last_seen_at = self._clock()
@@ -431,6 +456,11 @@ class QrScanWorker(FrameWorker):
                 self._on_sighting(item.advice)
         else:
             self._on_text(item)
+
+
+def _thumb(frame: np.ndarray) -> np.ndarray:
+    """A 64x36 picture of the frame, for telling a still view from a changing one."""
+    return cv2.resize(frame, (64, 36), interpolation=cv2.INTER_AREA)
 
 
 class _Scanner:
