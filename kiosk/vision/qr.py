@@ -47,6 +47,8 @@ class QrTuning:
     code_score: float = 0.12  # edge density over local range above which a thumbnail pixel is code-like
     max_unevenness: float = 0.45  # coefficient of variation of a region's row and column edge profiles
     min_isotropy: float = 0.55  # the weaker edge direction's share of the stronger one
+    print_window: int = 4  # frame pixels the full-resolution edge profiles are smoothed over
+    max_print_unevenness: float = 0.45  # their coefficient of variation; lines of print measure 0.5-1
     sharpen_sigma: float = 1.5  # unsharp-mask radius, in source pixels
     # Tried in turn on each region: most need the first; 0 (just enlarged) catches a code that one
     # sampling grid missed by bad luck; the last is for heavy blur.
@@ -56,7 +58,7 @@ class QrTuning:
     region_preps: tuple[str, ...] = ("plain", "flatten", "smooth")
     smooth_sigma: float = 0.8  # source pixels
     # A region must look like a code before anything more than the first pass is spent on it.
-    min_region_px: int = 60  # smaller than this (preview pixels) a version 10 code has < 1 px per module
+    min_region_px: int = 80  # under 1.4 px per module for a version 10 code; print on posters passes at 60-80
     min_fill: float = 0.45  # share of the region's box that is code-like (text lines and outlines are sparse)
     max_aspect: float = 2.6  # a code seen at 60 degrees is about 2:1
     # Smoothing tried in turn on the detail stream's region: none, then against moiré and noise.
@@ -258,7 +260,10 @@ def find_code_regions(gray: np.ndarray, tuning: QrTuning) -> list[Box]:
         sx, sy, sw, sh = 2 * x, 2 * y, 2 * bw, 2 * bh
         if not _evenly_textured(gx[sy : sy + sh, sx : sx + sw], gy[sy : sy + sh, sx : sx + sw], tuning):
             continue
-        boxes.append((sx * down, sy * down, sw * down, sh * down))
+        box = (sx * down, sy * down, sw * down, sh * down)
+        if not _not_print(gray[box[1] : box[1] + box[3], box[0] : box[0] + box[2]], tuning):
+            continue
+        boxes.append(box)
         if len(boxes) == tuning.max_regions:
             break
     return boxes
@@ -276,6 +281,24 @@ def _evenly_textured(gx: np.ndarray, gy: np.ndarray, tuning: QrTuning) -> bool:
             return False
     sx, sy = float(gx.sum()), float(gy.sum())
     return min(sx, sy) >= tuning.min_isotropy * max(sx, sy)
+
+
+def _not_print(region: np.ndarray, tuning: QrTuning) -> bool:
+    """At the frame's own resolution, lines of print show as rows of edges between rows of paper
+    (the thumbnail blurs them together): the edge profile down the region (and across it, for print
+    on its side), smoothed over a few pixels, must be as even as a code's."""
+    if min(region.shape) < 8:
+        return False
+    gx = np.abs(cv2.Sobel(region, cv2.CV_32F, 1, 0, ksize=3))
+    gy = np.abs(cv2.Sobel(region, cv2.CV_32F, 0, 1, ksize=3))
+    edges = gx + gy
+    window = np.ones(tuning.print_window, np.float32) / tuning.print_window
+    for profile in (edges.mean(axis=1), edges.mean(axis=0)):
+        smooth = np.convolve(profile, window, mode="valid")
+        mean = float(smooth.mean())
+        if mean <= 0 or float(smooth.std()) / mean > tuning.max_print_unevenness:
+            return False
+    return True
 
 
 def crop_region(
