@@ -145,7 +145,7 @@ def measure(named: dict[str, Reader], samples: list[Sample]) -> dict[str, dict[s
 
 def summary_table(results: dict[str, dict[str, Tally]]) -> str:
     lines = [
-        "| reader | ordinary | median ms | p95 ms | hard | median ms | p95 ms | idle CPU ms/frame | misreads |",
+        "| reader | ordinary | median ms | p95 ms | hard | median ms | p95 ms | CPU ms per empty frame | misreads |",
         "|" + " --- |" * 9,
     ]
     for name, t in results.items():

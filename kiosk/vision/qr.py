@@ -2,14 +2,17 @@
 
 Why this pipeline (numbers in docs/qr-bench.md): zxing-cpp reads a phone screen in about 2 ms, a tenth
 of pyzbar's or OpenCV's time, and reads more frames than either overall, so it goes first, on the whole
-frame. What it misses on a hard frame (blur, moiré, a small or dim code) is mostly a code too soft or
-too small for its sampling grid, so the second stage finds where the code probably is (the densest
-patch of edges running both ways, else where zxing half-found one), enlarges that region, sharpens it
-and asks again.
-The second stage only runs when the first found nothing, so an ordinary frame costs one pass.
+frame. What it misses on a hard frame (banding, moiré, a dim, small or tilted code) is mostly a code too
+faint or too small for its sampling grid, so the second stage finds where a code probably is (square,
+evenly textured patches dense in edges running both ways, else where zxing half-found one), enlarges
+that region, flattens, smooths or sharpens it and asks again; the third reads the camera's larger
+detail stream. Those stages only run when the first found nothing and something looks like a code, so
+an ordinary frame costs one pass and an empty hallway one pass and a thumbnail.
 
-``QrScanWorker`` runs the reader on its own thread and takes at most one frame at a time, so a slow
-frame costs a dropped scan, never a stalled preview.
+What cannot be read is reported as a ``Sighting`` with advice for the student (come closer, turn the
+screen up, hold still). ``QrScanWorker`` runs the reader on its own thread and takes at most one frame
+at a time, so a slow frame costs a dropped scan, never a stalled preview; while nothing is about it
+scans less.
 """
 
 from __future__ import annotations
