@@ -141,3 +141,31 @@ def test_head_pose_arrows_point_the_way_back():
     assert (arrow("yaw", 12), arrow("yaw", -12)) == ("left", "right")
     assert (arrow("pitch", 10), arrow("pitch", -10)) == ("down", "up")
     assert (arrow("roll", 8), arrow("roll", -8)) == ("anticlockwise", "clockwise")
+
+
+def test_glasses_under_a_no_glasses_profile_get_one_retake_then_staff(tmp_path):
+    glasses = failing(("glasses", "remove", None, (740.0, 470.0, 130.0, 50.0)))
+    rig = rig_with(tmp_path, glasses, glasses)
+    rig.to_review()
+    verdict = rig.booth.snapshot()["verdict"]
+    # Taking them off fixes it: a retake is offered, with staff named for a student who cannot.
+    assert verdict["can_retake"] is True and verdict["staff"] is False and verdict["staff_advised"] is True
+    rig.send(Touch("retake"))
+    rig.send(Touch("start"))
+    rig.wait(3.0)
+    rig.booth.step()
+    rig.booth.step()
+    verdict = rig.booth.snapshot()["verdict"]
+    # The same reason again: another retake would fail the same way, so staff it is.
+    assert verdict["staff"] is True and verdict["can_retake"] is False and verdict["reasons"][0]["staff"] is True
+    assert rig.records.event_counts().get("staff_needed") == 1
+
+
+def test_a_new_student_does_not_inherit_the_last_ones_failures(tmp_path):
+    glasses = failing(("glasses", "remove", None, None))
+    rig = rig_with(tmp_path, glasses)
+    rig.to_review()
+    rig.send(Touch("retake"))
+    rig.send(Touch("cancel"))
+    rig.to_review("GOOD:2024002")
+    assert rig.booth.snapshot()["verdict"]["can_retake"] is True

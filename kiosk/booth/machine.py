@@ -88,6 +88,7 @@ class BoothContext:
     notice: Message | None = None
     notice_until: float = 0.0
     hints: tuple[Message, ...] = ()
+    before: tuple[tuple[str, str], ...] = ()  # the previous attempt's failures (check id, reason)
     placed: bool = False  # the live view's last frame had the head placed and level (green guide)
     last_code: str | None = None
     last_code_at: float = -1e9
@@ -101,6 +102,7 @@ class BoothContext:
         self.clear_shot()
         self.accepted = False
         self.printed = None
+        self.before = ()
 
     def clear_shot(self) -> None:
         self.still = None
@@ -251,7 +253,7 @@ class Booth:
         ctx = self.ctx
         if ctx.accepted or ctx.attempt >= self.settings.booth.max_attempts:
             return False
-        return ctx.report is None or not review.staff_only(ctx.report)
+        return ctx.report is None or not review.staff_only(ctx.report, ctx.before)
 
     @property
     def photo_jpeg(self) -> bytes | None:
@@ -346,11 +348,11 @@ class Booth:
             snap["countdown"] = max(0, int(b.countdown_s - self.elapsed() + 0.999))
         if ctx.report is not None and self.state.name in ("review", "ask", "done"):
             failures = ctx.report.failures()
-            staff = review.staff_only(ctx.report)
+            staff = review.staff_only(ctx.report, ctx.before)
             snap["verdict"] = {
                 "pass": ctx.report.passed,
                 "reasons": [
-                    {"id": f.id, **f.message.to_dict(), "staff": review.needs_staff(f)}
+                    {"id": f.id, **f.message.to_dict(), "staff": review.needs_staff(f, ctx.before)}
                     for f in failures[: review.MAX_REASONS]
                 ],
                 "more": max(0, len(failures) - review.MAX_REASONS),

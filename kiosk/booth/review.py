@@ -29,8 +29,10 @@ STAFF_ONLY: frozenset[tuple[str, str]] = frozenset(
         ("head_geometry", "source_too_small"),
     }
 )
-# Glasses under a profile that forbids them: taking them off fixes it, but a student who cannot (or
-# whose glasses are mistaken) needs staff, so the reason says both.
+# Glasses under a profile that forbids them: taking them off fixes it, so the first time the student is
+# told to take them off and retake (and that staff can help); when the same reason comes back on the
+# retake (they cannot take them off, or the check mistakes something for glasses), posing again will
+# not help and it is sent to staff like the reasons above.
 GLASSES_FORBIDDEN = ("glasses", "remove")
 MAX_REASONS = 3
 
@@ -45,13 +47,20 @@ def reason_of(result: CheckResult) -> str | None:
     return None
 
 
-def needs_staff(result: CheckResult) -> bool:
-    return (result.id, reason_of(result) or "") in STAFF_ONLY
+def failure_keys(report: Report) -> tuple[tuple[str, str], ...]:
+    """(check id, reason) of each failure, to compare one attempt with the next."""
+    return tuple((f.id, reason_of(f) or "") for f in report.failures())
 
 
-def staff_only(report: Report) -> bool:
+def needs_staff(result: CheckResult, before: tuple[tuple[str, str], ...] = ()) -> bool:
+    """A reason posing again cannot fix; ``before`` are the previous attempt's failures."""
+    key = (result.id, reason_of(result) or "")
+    return key in STAFF_ONLY or (key == GLASSES_FORBIDDEN and key in before)
+
+
+def staff_only(report: Report, before: tuple[tuple[str, str], ...] = ()) -> bool:
     """True when a failure cannot be fixed by posing again, so a retake would fail the same way."""
-    return any(needs_staff(f) for f in report.failures())
+    return any(needs_staff(f, before) for f in report.failures())
 
 
 def staff_advised(report: Report) -> bool:

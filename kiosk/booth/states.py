@@ -341,8 +341,8 @@ class Review(State):
         assert ctx.report is not None
         # The last attempt and a reason only staff can fix are said in the verdict's heading, not in a
         # notice; staff see the second in the events.
-        if review.staff_only(ctx.report):
-            checks = [f.id for f in ctx.report.failures() if review.needs_staff(f)]
+        if review.staff_only(ctx.report, ctx.before):
+            checks = [f.id for f in ctx.report.failures() if review.needs_staff(f, ctx.before)]
             booth.records.record_event("staff_needed", {"checks": checks})
         return None
 
@@ -356,6 +356,7 @@ class Review(State):
             return self._accept(booth)
         if isinstance(event, Touch) and event.action == "retake":
             if booth.can_retake():
+                ctx.before = review.failure_keys(ctx.report)
                 ctx.clear_shot()
                 return Pose()
             booth.show_notice(msg.NO_RETAKES_LEFT)
