@@ -34,6 +34,14 @@ def skin(bgr: np.ndarray, min_y: float = 0.0) -> np.ndarray:
     return box & (ycc[..., 0] >= min_y)
 
 
+def is_grey(a: FaceAnalysis) -> bool:
+    """A grey (or nearly grey) photo: the face's median |Cr-128| + |Cb-128| is under a few levels."""
+    if a.patch is None:
+        return False
+    ycc = cv2.cvtColor(a.patch.bgr, cv2.COLOR_BGR2YCrCb).reshape(-1, 3).astype(float)
+    return float(np.median(np.abs(ycc[:, 1] - 128) + np.abs(ycc[:, 2] - 128))) < _GREY_CHROMA
+
+
 def regions(a: FaceAnalysis) -> dict[str, tuple[slice, slice]]:
     """Nose (bridge to bottom, 0.3 IED wide) and cheek squares in the face patch."""
     assert a.patch is not None
