@@ -2,7 +2,9 @@
 
 The replay camera plays the part of the world in front of the booth. A small director listens to the
 booth's state changes (the same hook a plug-in would use): at the start screen it shows a phone with a
-freshly issued capture code, and when the student is asked to pose it shows the next portrait.
+freshly issued capture code, and when the student is asked to pose (or to pose again after a retake) it
+shows the next portrait of the cast (``kiosk.demo_cast``: portraits the check passes and portraits it
+fails for a clear reason, found at start by running the check).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,14 @@ import cv2
 import numpy as np
 
 from kiosk.config import Config
+from kiosk.demo_cast import Cast, candidates
 from kiosk.files import atomic_write
 
 log = logging.getLogger(__name__)
 
 DEMO_KID = "demo"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 DEMO_STILL_SIZE = (2028, 1520)  # half a 12 MP still: the same geometry, a snappier demo
+CAST_BUDGET_S = 60.0  # time the demo spends at start choosing portraits (it stops early once it has them)
 DEMO_NAMES = [("张三", "本科"), ("李小红", "研究生"), ("王伟", "专科"), ("陈静", "本科")]
 
 
@@ -97,37 +100,6 @@ def ensure_demo_keyring(path: Path) -> Any:
     return Keyring.generate(path, DEMO_KID)
 
 
-def portraits(folder: Path | None, analyser: Any = None) -> Iterator[np.ndarray]:
-    """Booth stills to pose with, forever.
-
-    Each readable photo in ``folder`` (the shared set's in-the-wild photos first) has its person placed
-    on the blue backdrop at booth scale, as a booth camera would see a student; photos without a face
-    are passed over. With no folder, a drawn figure stands in.
-    """
-    from kiosk.hw.replay import read_image
-    from kiosk.vision.scene import booth_scene
-
-    files: list[Path] = []
-    if folder is not None:
-        wild = sorted(folder.glob("celeba_wild_*"))
-        files = wild or sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    made = 0
-    for index, path in enumerate(itertools.cycle(files) if files else iter(())):
-        if index >= len(files) and made == 0:
-            break  # not one usable portrait in the folder
-        image = read_image(path)  # None for an unreadable file or one over the pixel limit
-        if image is None or analyser is None:
-            continue
-        try:
-            scene = booth_scene(analyser, image, DEMO_STILL_SIZE, face_px=330)
-        except ValueError:
-            continue
-        made += 1
-        yield scene
-    while True:
-        yield synthetic_scene()
-
-
 def synthetic_scene(size: tuple[int, int] = (1600, 1200)) -> np.ndarray:
     """A drawn stand-in for a student on the blue backdrop (no real face: the check will say so)."""
     w, h = size
@@ -172,21 +144,24 @@ class StudentCounter:
 class DemoDirector:
     camera: Any
     keyring: Any
-    portraits: Iterator[np.ndarray]
+    cast: Cast | None = None
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    models_lock: Any = field(default_factory=contextlib.nullcontext)
 
     @classmethod
-    def attach(cls, runtime: Any, config: Config, camera: Any, photos: Path | None) -> DemoDirector:
+    def attach(
+        cls, runtime: Any, config: Config, camera: Any, photos: Path | None, budget_s: float = CAST_BUDGET_S
+    ) -> DemoDirector:
         checker = runtime.booth.checker
+        cast = None
         analyser = getattr(checker, "analyser", None)
-        lock = getattr(checker, "lock", None) or contextlib.nullcontext()
+        if photos is not None and analyser is not None:
+            cast = Cast(candidates(photos), scene_maker(checker), checker.check, budget_s=budget_s).start()
+            runtime.closers.append(cast)
         director = cls(
             camera,
             ensure_demo_keyring(config.keyring_path),
-            portraits(photos, analyser),
+            cast,
             counter=StudentCounter(config.data_dir / "demo-students"),
-            models_lock=lock,
         )
         runtime.booth.add_state_listener(director.on_state)
         director.show_code()
@@ -217,7 +192,29 @@ class DemoDirector:
     def on_state(self, old: str, new: str, ctx: Any) -> None:
         if new == "idle":
             self.show_code()
-        elif new == "pose" and old == "confirm":
-            with self.models_lock:  # placing the portrait runs the face models the hints use too
-                scene = next(self.portraits)
-            self.camera.show([scene])
+        elif new == "pose" and old in ("confirm", "review", "ask"):  # a new student, or a retake
+            self.camera.show([self.next_scene()])
+
+    def next_scene(self) -> np.ndarray:
+        portrait = self.cast.next() if self.cast is not None else None
+        if portrait is None:
+            return synthetic_scene()
+        if portrait.passed is None:
+            verdict = "not checked yet"
+        else:
+            verdict = "passes" if portrait.passed else f"fails: {', '.join(portrait.reasons)}"
+        log.info("demo: posing %s (%s)", portrait.source, verdict)
+        return portrait.scene
+
+
+def scene_maker(checker: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """Place a portrait's person on the backdrop at booth scale, taking turns with the booth for the models."""
+    from kiosk.vision.scene import booth_scene
+
+    lock = getattr(checker, "lock", None) or contextlib.nullcontext()
+
+    def make(image: np.ndarray) -> np.ndarray:
+        with lock:
+            return booth_scene(checker.analyser, image, DEMO_STILL_SIZE, face_px=330)
+
+    return make

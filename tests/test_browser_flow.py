@@ -149,3 +149,54 @@ def test_student_answers_a_question_and_the_envelope_carries_the_answer(booth, p
     meta = open_envelope(envelopes[0].read_bytes(), key).meta
     assert meta["answered"] == ["jewellery"]
     assert meta["report"]["asked"] == ["jewellery"] and meta["report"]["checks"]["jewellery"]["ask"] is True
+
+
+@pytest.fixture
+def shared_demo(tmp_path, faces_dir):
+    """``kiosk demo --photos ../shared/data/faces`` as a first-time user starts it."""
+    from kiosk.wiring import start_booth
+
+    config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
+    config = replace(config, web=replace(config.web, port=0), staff=replace(config.staff, port=0))
+    running = start_booth(config, demo=True, demo_photos=faces_dir)
+    thread = threading.Thread(target=running.server.run, daemon=True)
+    thread.start()
+    yield running
+    running.close()
+
+
+def test_demo_shows_a_failure_with_reasons_and_a_pass_within_two_minutes(shared_demo, page):
+    import time
+
+    start = time.monotonic()
+    page.goto(shared_demo.url)
+    seen_fail: list[str] = []
+    seen_pass = False
+    new_student = True
+    for _shot in range(6):
+        if seen_fail and seen_pass:
+            break
+        if new_student:
+            page.wait_for_selector("body[data-state=confirm]", timeout=30_000)
+            page.click("#view-confirm [data-action=confirm]")
+        page.wait_for_selector("body[data-state=pose]")
+        page.click("#view-pose [data-action=start]")
+        page.wait_for_selector("body[data-state=review], body[data-state=ask]", timeout=30_000)
+        if page.locator("#verdict-fail").is_visible():
+            reasons = page.locator("#reasons li").all_inner_texts()
+            assert reasons and all(r.strip() for r in reasons)  # each failure says why, in words
+            seen_fail.append(reasons[0])
+            new_student = not page.locator("#btn-retake").is_visible()
+            page.click("#btn-leave" if new_student else "#btn-retake")
+        else:
+            seen_pass = True
+            page.click("#btn-answer" if page.locator("body[data-state=ask]").count() else "#btn-accept")
+            page.wait_for_selector("body[data-state=done]")
+            page.click("#view-done [data-action=finish]")
+            new_student = True
+        if new_student:
+            page.wait_for_selector("body[data-state=idle]")
+    elapsed = time.monotonic() - start
+    assert seen_fail, "no portrait was rejected"
+    assert seen_pass, f"no portrait passed (rejections seen: {seen_fail})"
+    assert elapsed < 120, f"a pass and a failure took {elapsed:.0f} s"
