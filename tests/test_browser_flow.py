@@ -182,7 +182,7 @@ def test_demo_shows_a_failure_with_reasons_and_a_pass_within_two_minutes(shared_
         page.wait_for_selector("body[data-state=pose]")
         page.click("#view-pose [data-action=start]")
         page.wait_for_selector("body[data-state=review], body[data-state=ask]", timeout=30_000)
-        if page.locator("#verdict-fail").is_visible():
+        if page.locator("body[data-state=review]").count() and not page.locator("#verdict-pass").is_visible():
             reasons = page.locator("#reasons li").all_inner_texts()
             assert reasons and all(r.strip() for r in reasons)  # each failure says why, in words
             seen_fail.append(reasons[0])
@@ -194,8 +194,7 @@ def test_demo_shows_a_failure_with_reasons_and_a_pass_within_two_minutes(shared_
             page.wait_for_selector("body[data-state=done]")
             page.click("#view-done [data-action=finish]")
             new_student = True
-        if new_student:
-            page.wait_for_selector("body[data-state=idle]")
+        # (idle lasts only until the demo's next code is read, so the next round waits for confirm)
     elapsed = time.monotonic() - start
     assert seen_fail, "no portrait was rejected"
     assert seen_pass, f"no portrait passed (rejections seen: {seen_fail})"
