@@ -94,7 +94,7 @@ def test_a_restarted_demo_director_shows_a_new_student(tmp_path: Path) -> None:
     reader = load_code_reader(["xc1"], keyring_path, 300)
 
     def uid_of_next_code() -> str:
-        director = DemoDirector(None, keyring, iter(()), counter=StudentCounter(tmp_path / "demo-students"))
+        director = DemoDirector(None, keyring, None, counter=StudentCounter(tmp_path / "demo-students"))
         return reader.decode(director.next_code(), time.time()).uid
 
     assert uid_of_next_code() != uid_of_next_code()
