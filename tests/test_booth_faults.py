@@ -224,3 +224,28 @@ def test_a_booth_stuck_analysing_is_not_alive(tmp_path: Path) -> None:
     assert runtime.alive()
     rig.clock.advance(2)
     assert not runtime.alive()
+
+
+def test_readyz_says_why_with_503_never_500(tmp_path: Path) -> None:
+    from kiosk.preview import FrameHub
+    from kiosk.web import create_app
+
+    rig = Rig(tmp_path)
+    runtime = Runtime(booth=rig.booth, hub=FrameHub(), pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
+    runtime.start()
+    try:
+        client = create_app(runtime, max_streams=1).test_client()
+        assert client.get("/readyz").status_code == 200
+        rig.booth.pause_self("cannot save to the data folder (No space left on device)")
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert any("No space left on device" in p for p in answer.get_json()["problems"])
+
+        def broken() -> None:
+            raise OSError(28, "No space left on device")
+
+        rig.booth.readiness = broken  # type: ignore[assignment]
+        answer = client.get("/readyz")
+        assert answer.status_code == 503 and any("readiness check failed" in p for p in answer.get_json()["problems"])
+    finally:
+        runtime.stop()

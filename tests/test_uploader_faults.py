@@ -178,3 +178,27 @@ def test_the_uploader_unit_has_no_start_limit() -> None:
     lines = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in text.splitlines() if "=" in line}
     assert lines["StartLimitIntervalSec"] == "0"
     assert lines["Restart"] == "always"
+
+
+def test_staff_health_and_metrics_show_the_uploader_state(tmp_path: Path, keys: Keys) -> None:
+    from types import SimpleNamespace
+
+    from kiosk.metrics import BoothCollector
+    from kiosk.upload.state import UploaderState
+
+    outbox = make_outbox(tmp_path / "data", keys.public)
+    now = time.time()
+    StateFile(outbox.dir).write(UploaderState("storage-error", "database or disk is full; retrying in 40 s", now, now))
+    from kiosk.staff.health import HealthMonitor
+
+    monitor = HealthMonitor.__new__(HealthMonitor)
+    monitor.runtime = SimpleNamespace(extras={"outbox": outbox})
+    monitor._success = None
+    monitor.clock = SimpleNamespace(now=time.monotonic)
+    monitor.command_cache_s = 30.0
+    queue = monitor._queue()
+    assert queue.uploader_state == "storage-error" and "disk is full" in (queue.uploader or "")
+    metrics = {m.name: m for m in BoothCollector._queue(SimpleNamespace(queue=queue))}
+    states = {s.labels["state"]: s.value for s in metrics["kiosk_uploader_state"].samples}
+    assert states["storage-error"] == 1.0 and states["sending"] == 0.0
+    outbox.close()
