@@ -61,3 +61,10 @@ def test_a_day_without_questions_says_so(tmp_path):
         login(rig.client)
         html = rig.client.get("/staff/statistics?day=2026-06-01").get_data(as_text=True)
         assert 'id="questions"' not in html and "No questions asked" in html
+
+
+def test_captures_page_marks_photos_whose_questions_were_answered(rig):
+    login(rig.client)
+    html = rig.client.get("/staff/captures").get_data(as_text=True)
+    assert html.count('class="badge answered"') == 2  # students 1 and 2; 3 walked away, 4 was not asked
+    assert "Student said does not apply</span>: <code>jewellery</code> <code>heavy_makeup</code>" in html

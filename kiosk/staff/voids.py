@@ -15,6 +15,7 @@ leaves a withdrawn upload with the records still counting it, and voiding again 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +49,7 @@ class CaptureSummary:
     void_reason: str | None
     name: str = ""  # masked, as the student confirmed it (张*)
     idn: str = ""  # masked (*****8746)
+    answered: tuple[str, ...] = ()  # checks the student said do not apply when the booth asked
 
     @property
     def short_id(self) -> str:
@@ -57,7 +59,7 @@ class CaptureSummary:
 def recent_captures(store: StaffStore, day: date, limit: int = 30) -> list[CaptureSummary]:
     rows = store.query(
         "SELECT c.id, c.taken_at, c.attempt, s.school, s.level, s.masked_name, s.masked_idn,"
-        " v.reason AS void_reason,"
+        " c.answered_checks, v.reason AS void_reason,"
         " v.capture_id IS NOT NULL AS voided FROM captures c JOIN sessions s ON s.id = c.session_id"
         " LEFT JOIN voided_captures v ON v.capture_id = c.id"
         " WHERE s.day = ? AND (c.accepted = 1 OR v.capture_id IS NOT NULL) ORDER BY c.rowid DESC LIMIT ?",
@@ -74,6 +76,7 @@ def recent_captures(store: StaffStore, day: date, limit: int = 30) -> list[Captu
             r["void_reason"],
             r["masked_name"],
             r["masked_idn"],
+            tuple(json.loads(r["answered_checks"])),
         )
         for r in rows
     ]
