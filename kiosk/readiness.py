@@ -108,3 +108,17 @@ def check_staff_password(config: Config) -> CheckResult:
         "staff",
         f"{len(users)} staff account(s); console at http://{config.staff.host}:{config.staff.port}/staff/",
     )
+
+
+def check_calibration(config: Config) -> CheckResult:
+    """This booth's backdrop colour and pose zero, measured on the booth (``kiosk calibrate``)."""
+    from kiosk.calibration import FRESH, MISSING, Calibration
+
+    calibration = Calibration.load(config.data_dir)
+    status = calibration.status()
+    how = "sudo systemctl stop kiosk; sudo -u kiosk kiosk calibrate   (empty backdrop), then --pose (someone seated)"
+    if status == MISSING:
+        return fail("calibration", "the backdrop has not been measured on this booth", how)
+    if status != FRESH:
+        return fail("calibration", f"stale: {calibration.summary()}", f"measure again: {how}")
+    return ok("calibration", calibration.summary())

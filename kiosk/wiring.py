@@ -82,6 +82,14 @@ class SerialisedChecker:
         with self.lock:
             return self._checker.live_hints(frame)
 
+    def analyse(self, image: Any) -> Any:
+        with self.lock:
+            return self._checker.analyse(image)
+
+    def apply_calibration(self, calibration: Any) -> None:
+        with self.lock:
+            self._checker.apply_calibration(calibration)
+
 
 @dataclass
 class HintReader:
@@ -105,6 +113,7 @@ def prepare_data_dir(config: Config) -> Path:
 
 def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None) -> Runtime:
     """Everything the booth needs, not yet started. ``camera`` overrides the configured one (demo)."""
+    from kiosk.calibration import Calibration
     from kiosk.codes import CodeConfigError, load_code_reader
     from kiosk.hw.factory import open_camera
     from kiosk.hw.gpio import GpioError, make_pin_factory
@@ -141,7 +150,9 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         hint = "make one with `kiosk keys centre-keygen --out DIR` and set upload.centre_public_key"
         raise CliError(f"upload.centre_public_key: {exc}; {hint}") from None
     try:
-        checker = SerialisedChecker(ComplianceChecker(config.compliance.profile))
+        checker = SerialisedChecker(
+            ComplianceChecker(config.compliance.profile, calibration=Calibration.load(config.data_dir))
+        )
         formatter = FormatterAdapter(PhotoFormatter.from_profile(load_profile(config.compliance.profile)))
     except (ProfileError, ModelError) as exc:
         raise CliError(f"compliance.profile: {exc}") from None

@@ -84,6 +84,11 @@ install -o kiosk -g kiosk -m 0600 "$work/keyring.toml" /var/lib/kiosk/
 install -o kiosk -g kiosk -m 0644 "$work/centre.pub" /var/lib/kiosk/
 echo "a staff password for the test" | runuser -u kiosk -- kiosk passwd --password-stdin
 runuser -u kiosk -- kiosk selftest --gate booth || fail "the gate still refuses a booth that is set up"
+# The backdrop from a picture (no camera here): as the kiosk user, into the installed data folder.
+/opt/kiosk/venv/bin/python -c 'import cv2, numpy as np, sys; cv2.imwrite(sys.argv[1], np.full((600, 800, 3), (235, 180, 95), np.uint8))' \
+  "$work/backdrop.png"
+chmod 0644 "$work/backdrop.png"
+runuser -u kiosk -- kiosk calibrate --image "$work/backdrop.png" || fail "kiosk calibrate failed"
 runuser -u kiosk -- kiosk selftest --gate uploader || fail "the uploader's gate refuses a folder target"
 
 step "kiosk selftest as the kiosk user from the installed venv (replay camera, mock pins: no Pi here)"

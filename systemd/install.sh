@@ -292,8 +292,10 @@ install: done. First boot, in order (docs/install.md, "First boot"):
   4. a staff password:            sudo -u kiosk kiosk passwd
   5. how staff reach the console: http://127.0.0.1:8081/staff/ on the booth's own screen; for staff
                                   laptops and phones see docs/install.md, "The staff console"
-  6. everything in order?         sudo -u kiosk kiosk selftest --button-wait 10
-  7. start the booth:             sudo systemctl start kiosk kiosk-uploader   (or reboot)
+  6. calibrate (lights on):       sudo -u kiosk kiosk calibrate          (nobody in front of the backdrop)
+                                  sudo -u kiosk kiosk calibrate --pose   (someone seated, looking at the lens)
+  7. everything in order?         sudo -u kiosk kiosk selftest --button-wait 10
+  8. start the booth:             sudo systemctl start kiosk kiosk-uploader   (or reboot)
 The services start only once 'kiosk selftest --gate booth' passes (ExecCondition= in the units).
 Logs: journalctl -u kiosk -u kiosk-uploader -f
 EOF

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
@@ -166,3 +167,25 @@ def test_make_pin_factory_missing_library_is_an_error(monkeypatch: pytest.Monkey
 def test_make_pin_factory_unknown_name() -> None:
     with pytest.raises(GpioError, match="unknown factory 'gpio9'"):
         make_pin_factory("gpio9")
+
+
+@pytest.mark.skipif(Path("/proc/device-tree/model").exists(), reason="a Raspberry Pi: the native factory works here")
+def test_native_factory_off_a_pi_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    """`gpio.pin_factory = "native"` on a machine that is not a Pi: one line naming the option, exit 2."""
+    import subprocess
+
+    from kiosk.codes import Keyring
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[gpio]\npin_factory = "native"\n[staff]\nenabled = false\n', encoding="utf-8")
+    Keyring.generate(tmp_path / "d" / "keyring.toml", "k1")
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", "run", "-c", str(config), "--data", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "gpio.pin_factory 'native': cannot open the GPIO pins" in done.stderr

@@ -72,6 +72,7 @@ def booth_config(tmp_path: Path, portrait: Path) -> Path:
 
 def make_ready(data: Path) -> Path:
     """A data folder as the first-boot steps leave it: keyring, centre key, a staff password."""
+    from kiosk.calibration import Calibration, measure_backdrop
     from kiosk.codes import Keyring
     from kiosk.sealing import generate_centre_keypair
     from kiosk.staff.auth import PasswordFile
@@ -80,6 +81,9 @@ def make_ready(data: Path) -> Path:
     Keyring.generate(data / "keyring.toml", "k1")
     (data / "centre.pub").write_bytes(generate_centre_keypair()[1])
     PasswordFile.for_data_dir(data).set("staff", "correct horse battery")
+    backdrop = np.zeros((480, 640, 3), np.uint8)
+    backdrop[:] = (250, 190, 110)
+    Calibration().with_backdrop(measure_backdrop(backdrop)).save(data)
     return data
 
 
@@ -628,3 +632,14 @@ def test_gate_for_the_uploader_wants_the_upload_token(capsys: pytest.CaptureFixt
     token.write_text("s3cret-token\n", encoding="utf-8")
     code, out, _ = run_cli(capsys, *args)
     assert code == 0 and "s3cret" not in out
+
+
+def test_selftest_asks_for_a_calibration_until_the_backdrop_is_measured(
+    capsys: pytest.CaptureFixture[str], ready_data: Path, synced_clock: None
+) -> None:
+    (ready_data / "calibration.json").unlink()
+    only = [arg for name in CHECK_NAMES if name != "calibration" for arg in ("--skip", name)]
+    code, out, _ = run_cli(capsys, "--data", str(ready_data), *only)
+    assert code == 1
+    assert "FAIL  calibration  the backdrop has not been measured on this booth" in out
+    assert "kiosk calibrate" in out

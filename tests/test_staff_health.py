@@ -30,7 +30,14 @@ def test_healthy_booth(rig):
     assert health["booth"] == {"state": "idle", "paused": False, "ready": True, "problems": [], "loop_age_s": 0.05}
     assert health["camera"]["healthy"] and health["camera"]["fps"] == 15.0
     assert health["gpio"]["lights"]["key_light"] == 0.5 and health["gpio"]["button_pressed"] is False
-    assert health["model"] == {"loaded": True, "profile": "chsi", "last_check_ms": 5.0, "last_check_age_s": 15.0}
+    assert health["model"] == {
+        "loaded": True,
+        "profile": "chsi",
+        "last_check_ms": 5.0,
+        "last_check_age_s": 15.0,
+        "calibration": "missing",
+        "calibration_detail": "not calibrated",
+    }
     assert health["disk"]["free_mb"] == 20 * 1024 and health["disk"]["ok"]
     system = health["system"]
     assert system["cpu_temp_c"] == 48.3 and system["under_voltage_now"] is False and system["throttled_raw"] == "0x0"

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "kiosk.cli.output",
     "kiosk.cli.codes",
     "kiosk.cli.selftest",
+    "kiosk.cli.calibrate",
     "kiosk.cli.staff",
 ]
 

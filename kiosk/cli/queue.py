@@ -523,12 +523,13 @@ def booth_photo_checker(config: Config) -> Any:
     import cv2
     import numpy as np
 
+    from kiosk.calibration import Calibration
     from kiosk.output import GeometryError
     from kiosk.photo import OUT_H, OUT_W, PhotoFormatter
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.profiles import load_profile
 
-    checker = ComplianceChecker(config.compliance.profile)
+    checker = ComplianceChecker(config.compliance.profile, calibration=Calibration.load(config.data_dir))
     formatter = PhotoFormatter.from_profile(load_profile(config.compliance.profile))
 
     def check(photo_jpeg: bytes, profile: str) -> tuple[dict[str, Any], bytes]:

@@ -71,7 +71,7 @@ class StaffConsole:
             guard=LoginGuard(staff.max_login_attempts, staff.lockout_minutes * 60),
             sessions=SessionPolicy(staff.session_minutes * 60),
             audit=audit,
-            actions=StaffActions(runtime, store, audit, clock),
+            actions=StaffActions(runtime, store, audit, clock, data),
             health=HealthMonitor(runtime, store, data, config.upload.min_free_mb, clock, config.kiosk.id, probe),
             clock=clock,
             kiosk_id=config.kiosk.id,

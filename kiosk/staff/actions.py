@@ -7,7 +7,8 @@ whichever way it was taken.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kiosk.booth import StaffCommand
 from kiosk.clock import Clock
@@ -15,6 +16,9 @@ from kiosk.staff.audit import AuditLog
 from kiosk.staff.schedule import ImportResult, ScheduleError, read_schedule, save_batches
 from kiosk.staff.store import StaffStore
 from kiosk.staff.voids import VoidResult, void_capture
+
+if TYPE_CHECKING:
+    from kiosk.calibration import Calibration
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,50 @@ class Actor:
 
 
 class StaffActions:
-    def __init__(self, runtime: Any, store: StaffStore, audit: AuditLog, clock: Clock) -> None:
+    def __init__(
+        self, runtime: Any, store: StaffStore, audit: AuditLog, clock: Clock, data_dir: Path | None = None
+    ) -> None:
         self.runtime = runtime
         self.store = store
         self.audit = audit
         self.clock = clock
+        self.data_dir = data_dir
+
+    def calibrate(self, actor: Actor, kind: str) -> Calibration:
+        """Measure the backdrop (``kind="backdrop"``: nobody in front) or the pose zero (``"pose"``:
+        someone seated, looking at the lens) from a still under the capture lights, store it and use it
+        from the next photo on. Only while the booth is paused, so no student is in the picture."""
+        from kiosk.calibration import Calibration, CalibrationError, measure_backdrop, measure_pose_zero
+
+        if kind not in ("backdrop", "pose") or self.data_dir is None:
+            raise CalibrationError(f"cannot calibrate {kind!r} here")
+        booth = self.runtime.booth
+        if not getattr(booth, "paused", False):
+            raise CalibrationError("pause the booth first, so no student is in the picture")
+        lights = (getattr(self.runtime, "extras", {}) or {}).get("lights")
+        before = getattr(lights, "scene", None)
+        try:
+            if lights is not None:
+                lights.set_scene("capture")
+            still = self.runtime.camera.capture_still()
+        except CalibrationError:
+            raise
+        except Exception as exc:
+            raise CalibrationError(f"no picture from the camera: {exc}") from None
+        finally:
+            if lights is not None and before:
+                lights.set_scene(before)
+        stored = Calibration.load(self.data_dir)
+        checker = booth.checker
+        if kind == "pose":
+            updated = stored.with_pose(measure_pose_zero(checker, still))
+        else:
+            updated = stored.with_backdrop(measure_backdrop(still))
+        updated.save(self.data_dir)
+        if hasattr(checker, "apply_calibration"):
+            checker.apply_calibration(updated)
+        self.audit.record(actor.user, "calibrate", kind, {"result": updated.summary()}, actor.remote)
+        return updated
 
     @property
     def outbox(self) -> Any:

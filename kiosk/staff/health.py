@@ -149,6 +149,8 @@ class ModelHealth:
     profile: str | None
     last_check_ms: float | None
     last_check_age_s: float | None
+    calibration: str = "missing"  # kiosk.calibration: missing, fresh or stale
+    calibration_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,17 @@ class HealthMonitor:
                 age = round(max(0.0, (wall - datetime.fromisoformat(rows[0]["taken_at"])).total_seconds()), 1)
             except (TypeError, ValueError):
                 age = None
-        return ModelHealth(loaded, getattr(checker, "profile_name", None), last_ms, age)
+        from kiosk.calibration import Calibration
+
+        calibration = Calibration.load(self.data_dir)
+        return ModelHealth(
+            loaded,
+            getattr(checker, "profile_name", None),
+            last_ms,
+            age,
+            calibration.status(wall),
+            calibration.summary(),
+        )
 
     def _disk(self) -> DiskHealth:
         folder = self.data_dir

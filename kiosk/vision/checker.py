@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kiosk.calibration import Calibration, calibrated
 from kiosk.vision.analysis import Analyser, FaceAnalysis, ModelFiles, crown_from_mesh
 from kiosk.vision.attributes import AttributeModel
 from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, locate, single_face
@@ -46,14 +47,21 @@ class ComplianceChecker:
         models_dir: str | Path | None = None,
         num_threads: int = 2,
         preview_to_still: float = 4056 / 1280,
+        calibration: Calibration | None = None,
     ) -> None:
-        self.profile: Profile = load_profile(profile_name)
+        # This booth's measured backdrop colour and pose zero replace the profile's defaults.
+        self.profile: Profile = calibrated(load_profile(profile_name), calibration)
         self.profile_name = profile_name
         self.models_dir = find_models_dir(models_dir)
         self.analyser = Analyser(ModelFiles.in_dir(self.models_dir), num_threads)
         self.attributes = AttributeModel(self.models_dir, str(self.profile.get("attributes.model")), num_threads)
         self.rules = geometry_rules(self.profile)
         self.preview_to_still = preview_to_still
+
+    def apply_calibration(self, calibration: Calibration) -> None:
+        """Use a new measurement from now on (the staff console's calibrate button)."""
+        self.profile = calibrated(load_profile(self.profile_name), calibration)
+        self.rules = geometry_rules(self.profile)
 
     def analyse(self, image: np.ndarray) -> FaceAnalysis:
         p = self.profile

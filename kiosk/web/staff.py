@@ -408,6 +408,20 @@ def resume() -> Any:
     return _back("staff.dashboard")
 
 
+@bp.post("/actions/calibrate")
+def calibrate() -> Any:
+    from kiosk.calibration import CalibrationError
+
+    kind = request.form.get("kind", "backdrop")
+    try:
+        result = _console().actions.calibrate(_actor(), kind)
+    except CalibrationError as exc:
+        flash(("bad", f"未能校准：{exc}", f"Not calibrated: {exc}"))
+    else:
+        flash(("ok", f"已校准：{result.summary()}", f"Calibrated: {result.summary()}"))
+    return _back("staff.dashboard")
+
+
 QUEUE_OUTCOMES: dict[str, tuple[str, str]] = {
     "withdrawn": ("照片尚未上传，已撤回，不会再上传", "It had not been sent and is withdrawn: it will never be sent"),
     "already_sent": (
