@@ -61,6 +61,7 @@ EVENTS: dict[str, Label] = {
     "logout": ("退出", "Signed out"),
     "pause": ("暂停本机", "Paused the booth"),
     "resume": ("恢复采集", "Resumed the booth"),
+    "calibrate": ("校准背景或姿态", "Calibrated the backdrop or the pose zero"),
     "void": ("作废照片", "Voided a photo"),
     "retry": ("重新上传", "Sent uploads again"),
     "schedule_import": ("导入批次", "Imported a schedule"),
