@@ -249,3 +249,22 @@ def test_readyz_says_why_with_503_never_500(tmp_path: Path) -> None:
         assert answer.status_code == 503 and any("readiness check failed" in p for p in answer.get_json()["problems"])
     finally:
         runtime.stop()
+
+
+def test_staff_see_that_the_booth_paused_itself_and_why() -> None:
+    from kiosk.staff.health import BoothHealth, DiskHealth, HealthMonitor, ModelHealth, QueueHealth, SystemHealth
+
+    reason = "paused itself: cannot save to the data folder (No space left on device); staff must look, then resume"
+    booth = BoothHealth("paused", True, False, [reason], 0.1)
+    warnings = HealthMonitor._warnings(
+        booth,
+        None,
+        ModelHealth(True, "chsi", None, None),
+        DiskHealth("/data", 1.0, 2000.0, 500, False),
+        SystemHealth(None, None, None, None, None, None, None, None, None),
+        QueueHealth(available=True),
+    )
+    paused = [w for w in warnings if w.key == "paused"]
+    assert len(paused) == 1 and paused[0].level == "bad" and "No space left on device" in paused[0].en
+    assert "paused by staff" not in paused[0].en
+    assert not [w for w in warnings if w.key == "not_ready" and "paused itself" in w.en]

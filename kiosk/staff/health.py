@@ -438,10 +438,15 @@ class HealthMonitor:
         queue: QueueHealth,
     ) -> list[HealthWarning]:
         out: list[HealthWarning] = []
-        if booth.paused:
+        self_paused = [p for p in booth.problems if p.startswith("paused itself")]
+        if self_paused:
+            out.append(
+                HealthWarning("paused", "bad", "本机已自动暂停，请检查后恢复", f"The booth {self_paused[0]}")
+            )
+        elif booth.paused:
             out.append(HealthWarning("paused", "warn", "本机已由工作人员暂停", "The booth is paused by staff"))
         for problem in booth.problems:
-            if problem != "paused by staff":
+            if problem != "paused by staff" and problem not in self_paused:
                 out.append(
                     HealthWarning("not_ready", "bad", "本机暂不能接待学生", f"Not ready for students: {problem}")
                 )
