@@ -165,15 +165,13 @@ def shared_demo(tmp_path, faces_dir):
     running.close()
 
 
-def test_demo_shows_a_failure_with_reasons_and_a_pass_within_two_minutes(shared_demo, page):
-    import time
-
-    start = time.monotonic()
+def test_demo_shows_a_failure_with_reasons_and_a_pass_in_the_first_shots(shared_demo, page):
+    """A first-time user sees both within four shots (how long that takes is bench/demo_cast.py's job)."""
     page.goto(shared_demo.url)
     seen_fail: list[str] = []
     seen_pass = False
     new_student = True
-    for _shot in range(6):
+    for _shot in range(4):
         if seen_fail and seen_pass:
             break
         if new_student:
@@ -195,7 +193,5 @@ def test_demo_shows_a_failure_with_reasons_and_a_pass_within_two_minutes(shared_
             page.click("#view-done [data-action=finish]")
             new_student = True
         # (idle lasts only until the demo's next code is read, so the next round waits for confirm)
-    elapsed = time.monotonic() - start
     assert seen_fail, "no portrait was rejected"
     assert seen_pass, f"no portrait passed (rejections seen: {seen_fail})"
-    assert elapsed < 120, f"a pass and a failure took {elapsed:.0f} s"
