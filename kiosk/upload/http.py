@@ -7,24 +7,15 @@ cross a network in clear.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from urllib.parse import urlsplit
 
 import requests
 
+from kiosk.config import is_loopback
 from kiosk.upload.outcome import Action, Outcome, TargetError, UploadItem, classify_http
 
 log = logging.getLogger(__name__)
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_endpoint(url: str, option: str) -> None:
@@ -33,7 +24,7 @@ def check_endpoint(url: str, option: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise TargetError(f"{option}: {url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise TargetError(
             f"{option}: plain http:// is only allowed to this machine (127.0.0.1, [::1], localhost),"
             f" not {parts.hostname!r}; use https://"

@@ -74,66 +74,37 @@ ORDER: tuple[str, ...] = (
     "natural_colour",
 )
 
-CHECKS: dict[str, CheckFn] = {
-    m.ID: m.run
-    for m in (
-        single_face,
-        head_geometry,
-        head_pose,
-        head_covering,
-        glasses,
-        face_occlusion,
-        eyes_open,
-        gaze,
-        mouth_closed,
-        expression,
-        eyebrows_visible,
-        ears_visible,
-        jewellery,
-        clothing_not_blue,
-        heavy_makeup,
-        coloured_contacts,
-        shoulders_level,
-        hair_tied,
-        background,
-        illumination,
-        exposure,
-        sharpness,
-        red_eye,
-        natural_colour,
-    )
-}
+# Every check module, in the order their results are reported.
+MODULES = (
+    single_face,
+    head_geometry,
+    head_pose,
+    head_covering,
+    glasses,
+    face_occlusion,
+    eyes_open,
+    gaze,
+    mouth_closed,
+    expression,
+    eyebrows_visible,
+    ears_visible,
+    jewellery,
+    clothing_not_blue,
+    heavy_makeup,
+    coloured_contacts,
+    shoulders_level,
+    hair_tied,
+    background,
+    illumination,
+    exposure,
+    sharpness,
+    red_eye,
+    natural_colour,
+)
 
-REGIONS: dict[str, RegionFn] = {
-    m.ID: m.region
-    for m in (
-        single_face,
-        head_geometry,
-        head_pose,
-        head_covering,
-        glasses,
-        face_occlusion,
-        eyes_open,
-        gaze,
-        mouth_closed,
-        expression,
-        eyebrows_visible,
-        ears_visible,
-        jewellery,
-        clothing_not_blue,
-        heavy_makeup,
-        coloured_contacts,
-        shoulders_level,
-        hair_tied,
-        background,
-        illumination,
-        exposure,
-        sharpness,
-        red_eye,
-        natural_colour,
-    )
-    if hasattr(m, "region")
-}
+CHECKS: dict[str, CheckFn] = {m.ID: m.run for m in MODULES}
+
+REGIONS: dict[str, RegionFn] = {m.ID: m.region for m in MODULES if hasattr(m, "region")}
 
 
 def locate(a: FaceAnalysis, res: CheckResult) -> CheckResult:
