@@ -119,6 +119,10 @@ def test_source_smaller_than_the_output_is_refused() -> None:
     with pytest.raises(GeometryError) as info:
         solve(head(c=50, mx=200, e=200, f=200), 400, 500)
     assert info.value.reason == "source_too_small"
+    # A setup fault for staff, named as such: not a save failure, which would send staff to the disk.
+    said = MESSAGES["source_too_small"]
+    assert "pixels" in said.en and "staff" in said.en and "saved" not in said.en
+    assert "像素" in said.zh and "保存" not in said.zh
 
 
 def test_rules_from_the_chsi_profile() -> None:

@@ -35,8 +35,9 @@ MESSAGES: dict[str, Message] = {
     # wrong measurement, never the student's distance; the pose message is the useful hint.
     "proportions": Message("请正对镜头，不要侧脸", "Please face the camera straight on."),
     "no_face": Message("未检测到人脸，请正对镜头", "No face found, please face the camera."),
-    # The camera delivers fewer pixels than the output needs: a setup fault, for staff.
-    "source_too_small": Message("照片保存失败，请联系工作人员", "The photo could not be saved, please ask staff"),
+    # The camera (or a file given to `kiosk check`) has fewer pixels than the output needs: a setup
+    # fault, for staff; saying "could not be saved" would blame the disk.
+    "source_too_small": Message("照片像素不足，请联系工作人员", "Too few pixels for the photo, please ask staff"),
 }
 
 
