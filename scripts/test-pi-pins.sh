@@ -34,7 +34,9 @@ cp -rL pyproject.toml README.md kiosk "$work/src/"
 .venv/bin/python -m pip wheel -q --no-deps "$work/src" -w "$work/dist" 2>"$work/build.log" ||
   { cat "$work/build.log" >&2; fail "the wheel did not build"; }
 wheel=$(ls "$work"/dist/kiosk-*.whl)
-"$python" -m zipfile -l "$wheel" | grep -q 'kiosk/models/face_detection_short_range.tflite' ||
+# The listing is taken whole first: `zipfile -l | grep -q` breaks its pipe when grep stops early.
+listing=$("$python" -m zipfile -l "$wheel")
+grep -q 'kiosk/models/face_detection_short_range.tflite' <<<"$listing" ||
   fail "the wheel carries no face models"
 echo "built $(basename "$wheel")"
 
