@@ -27,28 +27,10 @@ def send_to_printer(
 
     ``options`` are passed as ``-o`` values, e.g. ``("media=4x6", "fit-to-page")``.
     """
-    if not printer:
-        raise PrintError("no printer named")
-    exe = shutil.which(lp)
-    if exe is None:
-        raise PrintError(f"the {lp!r} command is not installed (install the CUPS client, e.g. cups-client)")
+    exe = _lp_command(printer, lp)
     if not Path(path).is_file():
         raise PrintError(f"nothing to print: {path} does not exist")
-    cmd = [exe, "-d", printer]
-    for option in options:
-        cmd += ["-o", option]
-    cmd.append(str(path))
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        raise PrintError(f"lp did not answer within {timeout_s:g} s") from None
-    except OSError as exc:
-        raise PrintError(f"could not run lp: {exc}") from None
-    if done.returncode != 0:
-        reason = (done.stderr or done.stdout).strip().splitlines()
-        raise PrintError(f"lp refused the job: {reason[-1] if reason else f'exit status {done.returncode}'}")
-    match = re.search(r"request id is (\S+)", done.stdout)
-    return match.group(1) if match else done.stdout.strip()
+    return _run_lp([exe, "-d", printer, *_option_args(options), str(path)], None, timeout_s)
 
 
 def print_data(
@@ -56,15 +38,26 @@ def print_data(
 ) -> str:
     """Queue ``data`` (a PDF, say) on ``printer`` through lp's standard input, so no copy of a student's
     photo is left in a file of ours; returns the CUPS job id."""
+    exe = _lp_command(printer, lp)
+    return _run_lp([exe, "-d", printer, "-t", title, *_option_args(options), "-"], data, timeout_s)
+
+
+def _lp_command(printer: str, lp: str) -> str:
+    """The lp program to run, or a PrintError saying why there is none to run."""
     if not printer:
         raise PrintError("no printer named")
     exe = shutil.which(lp)
     if exe is None:
         raise PrintError(f"the {lp!r} command is not installed (install the CUPS client, e.g. cups-client)")
-    cmd = [exe, "-d", printer, "-t", title]
-    for option in options:
-        cmd += ["-o", option]
-    cmd.append("-")
+    return exe
+
+
+def _option_args(options: Sequence[str]) -> list[str]:
+    return [arg for option in options for arg in ("-o", option)]
+
+
+def _run_lp(cmd: list[str], data: bytes | None, timeout_s: float) -> str:
+    """Run lp (feeding ``data`` on standard input when given); the job id, or one PrintError."""
     try:
         done = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
