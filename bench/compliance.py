@@ -42,14 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from frontal_labels import BROKEN, CLOSED_EYES, GAZE, JEWELLERY, MOUTH, TURNED, stem  # noqa: E402
+from labelled import held_out, read_labelled  # noqa: E402
 
+from kiosk.demo.scene import booth_scene, wink  # noqa: E402
 from kiosk.vision.checker import ComplianceChecker  # noqa: E402
 from kiosk.vision.checks import ORDER, sharpness  # noqa: E402
-from kiosk.vision.labelled import held_out, read_labelled  # noqa: E402
 from kiosk.vision.messages import MESSAGES  # noqa: E402
 from kiosk.vision.profiles import Profile  # noqa: E402
 from kiosk.vision.report import Report  # noqa: E402
-from kiosk.vision.scene import booth_scene, wink  # noqa: E402
 
 # Label -> check id (shared/data/faces/README.md). The attribute checks' cut-offs come from the profile
 # (calibrated when the classifier was trained, on identities of the calibration half it was not trained

@@ -1,6 +1,6 @@
 """How quickly ``kiosk demo --photos DIR`` finds portraits to pose: a pass and failures with clear reasons.
 
-Runs the demo's cast search (``kiosk.demo_cast``) with the booth's own compliance check, as the demo does at
+Runs the demo's cast search (``kiosk.demo.cast``) with the booth's own compliance check, as the demo does at
 start, and prints what it found and when. Compare with the file-order posing the demo used before: the
 first N portraits in name order, checked one by one.
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.demo import scene_maker  # noqa: E402
-from kiosk.demo_cast import CLEAR_REASONS, Cast, candidates  # noqa: E402
+from kiosk.demo.cast import CLEAR_REASONS, Cast, candidates  # noqa: E402
+from kiosk.demo.director import scene_maker  # noqa: E402
 from kiosk.vision.checker import ComplianceChecker  # noqa: E402
 
 FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"

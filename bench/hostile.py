@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.sealing import INFO_PREFIX, EnvelopeHeader, _suite, generate_centre_keypair, load_public_key  # noqa: E402
+from kiosk.storage.sealing import INFO_PREFIX, EnvelopeHeader, _suite, generate_centre_keypair, load_public_key  # noqa: E402
 
 CHUNK = 16 * 1024 * 1024
 
@@ -88,7 +88,7 @@ try:
         from kiosk.staff.schedule import read_schedule
         read_schedule(open(path, "rb").read(), "bomb.xlsx")
     else:
-        from kiosk.sealing import load_private_key, open_envelope, read_envelope_file
+        from kiosk.storage.sealing import load_private_key, open_envelope, read_envelope_file
         from pathlib import Path
         open_envelope(read_envelope_file(Path(path)), load_private_key(Path(sys.argv[4])))
     outcome = "read (not refused)"

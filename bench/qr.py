@@ -39,7 +39,7 @@ from qr_frames import (  # noqa: E402
     make_samples,
 )
 
-from kiosk.vision.qr import QrReader, QrScanWorker  # noqa: E402
+from kiosk.codes.qr import QrReader, QrScanWorker  # noqa: E402
 
 PREVIEW_FPS = 15  # the booth's default camera.preview_fps
 

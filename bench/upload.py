@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.capture import AcceptedCapture, SubjectInfo  # noqa: E402
-from kiosk.config import UploadSection  # noqa: E402
-from kiosk.outbox import Backoff, Outbox  # noqa: E402
-from kiosk.sealing import generate_centre_keypair, load_public_key  # noqa: E402
+from kiosk.core.capture import AcceptedCapture, SubjectInfo  # noqa: E402
+from kiosk.core.config import UploadSection  # noqa: E402
+from kiosk.queue.outbox import Backoff, Outbox  # noqa: E402
+from kiosk.storage.sealing import generate_centre_keypair, load_public_key  # noqa: E402
 from kiosk.upload.loop import Uploader  # noqa: E402
 from kiosk.upload.targets import make_target  # noqa: E402
 

@@ -36,10 +36,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from labelled import held_out, read_labelled, split_hash  # noqa: E402
 
 from kiosk.vision.analysis import Analyser, ModelFiles  # noqa: E402
 from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, AttributeModel, attribute_crop  # noqa: E402
-from kiosk.vision.labelled import held_out, read_labelled, split_hash  # noqa: E402
 
 # Head -> label columns; a head is positive when any of its columns is 1.
 HEAD_LABELS = {

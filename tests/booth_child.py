@@ -15,12 +15,12 @@ import signal
 import sys
 from pathlib import Path
 
-from kiosk import files
 from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
-from kiosk.clock import FakeClock
-from kiosk.outbox import Outbox
-from kiosk.records import BoothRecords
-from kiosk.sealing import SUFFIX, load_public_key
+from kiosk.core import files
+from kiosk.core.clock import FakeClock
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.records import BoothRecords
+from kiosk.storage.sealing import SUFFIX, load_public_key
 from tests.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 
 # Every step boundary of acceptance, in the order the booth passes them.

@@ -1,6 +1,6 @@
-"""A test double for the project's file-writing layer (``kiosk.files``) that knows what a power cut keeps.
+"""A test double for the project's file-writing layer (``kiosk.core.files``) that knows what a power cut keeps.
 
-In the spirit of ALICE and CrashMonkey: every operation ``kiosk.files`` asks of the OS is recorded in
+In the spirit of ALICE and CrashMonkey: every operation ``kiosk.core.files`` asks of the OS is recorded in
 order (file fsync with the bytes it made durable, rename, unlink, folder fsync), together with marks the
 test places between SQLite commits. :meth:`DurableDisk.image` then builds, for a crash after any event,
 the folder a power cut could leave behind:
@@ -32,7 +32,7 @@ class Event:
 
 
 class _RecordingOS:
-    """Stands in for the ``os`` module inside ``kiosk.files``: delegates, and tells the disk."""
+    """Stands in for the ``os`` module inside ``kiosk.core.files``: delegates, and tells the disk."""
 
     def __init__(self, disk: DurableDisk) -> None:
         self._disk = disk
@@ -84,14 +84,14 @@ class DurableDisk:
     _initial: dict[str, bytes] = field(default_factory=dict)
 
     def start(self, monkeypatch: Any) -> None:
-        """Snapshot what is on disk now (all durable) and begin recording ``kiosk.files``."""
-        import kiosk.files
+        """Snapshot what is on disk now (all durable) and begin recording ``kiosk.core.files``."""
+        import kiosk.core.files
 
         self._initial = {
             str(p): p.read_bytes() for p in self.root.rglob("*") if p.is_file() and p.name not in self._db_files()
         }
         self.events = [Event("mark", label="start", snapshot=self._snapshot(0))]
-        monkeypatch.setattr(kiosk.files, "os", _RecordingOS(self))
+        monkeypatch.setattr(kiosk.core.files, "os", _RecordingOS(self))
 
     def _db_files(self) -> set[str]:
         return {f"{name}{suffix}" for name in self.databases for suffix in ("", "-wal", "-shm")}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.booth.ports import CodeRejected
-from kiosk.capture import AcceptedCapture, SubjectInfo
+from kiosk.core.capture import AcceptedCapture, SubjectInfo
 from kiosk.vision.report import CheckResult, Message, Report
 
 ZHANG = SubjectInfo(uid="2024001", name="张**", idn="*****8746", school="示范大学", level="本科")

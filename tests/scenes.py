@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.vision.scene import BOOTH_BLUE_BGR, booth_scene
+from kiosk.demo.scene import BOOTH_BLUE_BGR, booth_scene
 
 # A frontal, level, well-lit press photo whose only fault is a blue top.
 COMPLIANT_BUT_BLUE_TOP = "celeba_wild_009707.jpg"

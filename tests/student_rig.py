@@ -13,11 +13,11 @@ import cv2
 import numpy as np
 from werkzeug.serving import make_server
 
+from kiosk.app.preview import FrameHub
 from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, StaffCommand, Touch
 from kiosk.booth.events import Event
-from kiosk.clock import FakeClock
-from kiosk.preview import FrameHub
-from kiosk.records import BoothRecords
+from kiosk.core.clock import FakeClock
+from kiosk.storage.records import BoothRecords
 from kiosk.vision.report import Report
 from kiosk.web import create_app
 from tests.fakes import FakeLights, ListSink, decode
@@ -81,7 +81,7 @@ class StudentRig:
     """``send`` posts an event and steps the booth once, as the booth thread would."""
 
     def __init__(self, tmp_path: Path, checker: ScriptedReports, still: np.ndarray, max_attempts: int = 3) -> None:
-        from kiosk.config import BoothSection
+        from kiosk.core.config import BoothSection
 
         self.clock = FakeClock()
         self.checker = checker

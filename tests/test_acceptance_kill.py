@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from test_upload_helpers import Keys, python_env
 
-from kiosk.outbox import Outbox
-from kiosk.sealing import open_envelope
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
 from tests.booth_child import CRASH_POINTS

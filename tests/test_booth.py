@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, CodeSighted, StaffCommand, Touch
-from kiosk.clock import FakeClock
-from kiosk.config import BoothSection
-from kiosk.records import BoothRecords
+from kiosk.core.clock import FakeClock
+from kiosk.core.config import BoothSection
+from kiosk.storage.records import BoothRecords
 from kiosk.vision.report import Message
 from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from kiosk.booth import Answer, ButtonPressed, CodeSeen, Touch
-from kiosk.capture import AcceptedCapture
-from kiosk.config import BoothSection
-from kiosk.sealing import open_envelope, seal_capture
+from kiosk.core.capture import AcceptedCapture
+from kiosk.core.config import BoothSection
+from kiosk.storage.sealing import open_envelope, seal_capture
 from tests.fakes import ZHANG
 from tests.test_booth import Rig
 
@@ -169,9 +169,9 @@ def test_the_sealed_envelope_carries_the_answers(keys):
 
 
 def test_records_from_before_questions_are_migrated(tmp_path):
-    from kiosk import db
-    from kiosk.clock import FakeClock
-    from kiosk.records import MIGRATIONS, BoothRecords
+    from kiosk.core.clock import FakeClock
+    from kiosk.storage import db
+    from kiosk.storage.records import MIGRATIONS, BoothRecords
 
     path = tmp_path / "booth.sqlite"
     old = db.connect(path, MIGRATIONS[:2])

@@ -9,12 +9,12 @@ from pathlib import Path
 from test_booth import Rig
 from test_upload_helpers import Keys
 
+from kiosk.app.runtime import Runtime
 from kiosk.booth import Booth, BoothSettings, CodeSeen, StaffCommand, Touch
-from kiosk.clock import FakeClock
-from kiosk.outbox import Outbox
-from kiosk.records import BoothRecords
-from kiosk.reserve import DiskReserve
-from kiosk.runtime import Runtime
+from kiosk.core.clock import FakeClock
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.records import BoothRecords
+from kiosk.storage.reserve import DiskReserve
 from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 from tests.tinyfs import fill, tiny_filesystem
 
@@ -227,7 +227,7 @@ def test_a_booth_stuck_analysing_is_not_alive(tmp_path: Path) -> None:
 
 
 def test_readyz_says_why_with_503_never_500(tmp_path: Path) -> None:
-    from kiosk.preview import FrameHub
+    from kiosk.app.preview import FrameHub
     from kiosk.web import create_app
 
     rig = Rig(tmp_path)

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from kiosk.booth import CodeSeen, Hints, Touch, review
-from kiosk.config import BoothSection
+from kiosk.core.config import BoothSection
 from kiosk.vision.checks import ORDER
 from kiosk.vision.messages import MESSAGES
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report

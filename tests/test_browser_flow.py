@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.config import load_config
-from kiosk.demo import demo_config
+from kiosk.core.config import load_config
+from kiosk.demo.director import demo_config
 from kiosk.vision.report import Message
 from tests.conftest import needs_chromium
 
@@ -29,8 +29,8 @@ pytestmark = [
 
 @pytest.fixture
 def booth(tmp_path, faces_dir):
+    from kiosk.app.wiring import start_booth
     from kiosk.vision.checker import ComplianceChecker
-    from kiosk.wiring import start_booth
     from tests.scenes import compliant_still
 
     photos = tmp_path / "photos"
@@ -51,7 +51,7 @@ def page(launch_browser):
 
 
 def test_student_goes_from_code_to_stored_photo(booth, page, tmp_path):
-    from kiosk.sealing import load_private_key, open_envelope
+    from kiosk.storage.sealing import load_private_key, open_envelope
 
     running, config = booth
     page.goto(running.url)
@@ -120,7 +120,7 @@ class UnsureAboutJewellery:
 
 
 def test_student_answers_a_question_and_the_envelope_carries_the_answer(booth, page):
-    from kiosk.sealing import load_private_key, open_envelope
+    from kiosk.storage.sealing import load_private_key, open_envelope
 
     running, config = booth
     real = running.runtime.booth.checker
@@ -154,7 +154,7 @@ def test_student_answers_a_question_and_the_envelope_carries_the_answer(booth, p
 @pytest.fixture
 def shared_demo(tmp_path, faces_dir):
     """``kiosk demo --photos ../shared/data/faces`` as a first-time user starts it."""
-    from kiosk.wiring import start_booth
+    from kiosk.app.wiring import start_booth
 
     config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
     config = replace(config, web=replace(config.web, port=0), staff=replace(config.staff, port=0))

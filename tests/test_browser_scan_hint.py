@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import pytest
 
-from kiosk.config import load_config
-from kiosk.demo import demo_config, ensure_demo_centre_keys, ensure_demo_keyring
-from kiosk.vision.phone_screen import render_phone
+from kiosk.codes.phone_screen import render_phone
+from kiosk.core.config import load_config
+from kiosk.demo.director import demo_config, ensure_demo_centre_keys, ensure_demo_keyring
 from tests.conftest import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -25,7 +25,7 @@ UNREADABLE_FROM_HERE = "XC1:k2024:" + "Q2FwdHVyZS1jb2RlLXRlc3QtcGF5bG9hZA_-" * 6
 
 @pytest.fixture
 def far_phone_booth(tmp_path: Path):
-    from kiosk.wiring import prepare_data_dir, start_booth
+    from kiosk.app.wiring import prepare_data_dir, start_booth
 
     camera_dir = tmp_path / "camera"
     camera_dir.mkdir()

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.calibration import (
+from kiosk.cli import main
+from kiosk.vision.calibration import (
     FRESH,
     MISSING,
     STALE,
@@ -21,7 +22,6 @@ from kiosk.calibration import (
     calibrated,
     measure_backdrop,
 )
-from kiosk.cli import main
 from kiosk.vision.colour import delta_e2000, to_lab
 from kiosk.vision.profiles import load_profile
 

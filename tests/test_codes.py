@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.capture import SubjectInfo
 from kiosk.codes import (
     DECODE_OUTCOMES,
     CodeConfigError,
@@ -27,6 +26,7 @@ from kiosk.codes import (
     mask_idn,
     mask_name,
 )
+from kiosk.core.capture import SubjectInfo
 
 NOW = 1_750_000_000
 KID = "k2024"
@@ -422,7 +422,7 @@ def plugin_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     (folder / "centre_codes.py").write_text(
         textwrap.dedent(
             """
-            from kiosk.capture import SubjectInfo
+            from kiosk.core.capture import SubjectInfo
 
             class CentreDecoder:
                 prefix = "CC1:"

@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.codes import Keyring, issue_code, load_code_reader
-from kiosk.vision.phone_screen import render_phone
+from kiosk.codes.phone_screen import render_phone
 
 STUDENT = ["--uid", "2024123456789", "--name", "张三", "--idn", "110101200001018746"]
 STUDENT += ["--school", "北京大学", "--level", "本科"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ConfigError, load_config, option_keys
+from kiosk.core.config import ConfigError, load_config, option_keys
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "kiosk.example.toml"

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from kiosk import db
+from kiosk.storage import db
 
 
 def _modes(path: Path) -> dict[str, int]:

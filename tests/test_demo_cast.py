@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.demo import DemoDirector
-from kiosk.demo_cast import Cast, candidates
+from kiosk.demo.cast import Cast, candidates
+from kiosk.demo.director import DemoDirector
 from kiosk.vision.report import CheckResult, Message, Report
 
 LABEL_HEAD = "file,glasses,hat,mouth_open,earrings,necklace,heavy_makeup,bangs,blurry\n"
@@ -148,7 +148,7 @@ def test_director_poses_a_new_portrait_for_each_student_and_each_retake(tmp_path
 
 def test_cast_finds_a_pass_and_a_clear_failure_with_the_real_check(tmp_path, faces_dir):
     """The booth's own check on real portraits: a compliant still passes, a press photo fails clearly."""
-    from kiosk.demo import scene_maker
+    from kiosk.demo.director import scene_maker
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.checks import ORDER
     from tests.scenes import compliant_still

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.folderlock import FolderBusy, booth_lock, read_holder, uploader_lock
+from kiosk.core.folderlock import FolderBusy, booth_lock, read_holder, uploader_lock
 
 pytestmark = pytest.mark.slow
 START_TIMEOUT_S = 90.0

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.config import CameraSection
+from kiosk.core.clock import FakeClock
+from kiosk.core.config import CameraSection
 from kiosk.hw.camera import CameraError
 from kiosk.hw.factory import open_camera, open_supervised_camera
 from kiosk.hw.frames import letterbox

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from kiosk.config import GpioSection, LightsSection, PinsSection
+from kiosk.core.config import GpioSection, LightsSection, PinsSection
 from kiosk.hw import lights as lights_mod
 from kiosk.hw.button import BoothButton
 from kiosk.hw.gpio import GpioError, make_pin_factory

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.logs import (
+from kiosk.ops.logs import (
     IdentityFilter,
     JournalFormatter,
     mask_identity,
@@ -23,7 +23,7 @@ from kiosk.logs import (
     syslog_priority,
     under_journald,
 )
-from kiosk.notify import Notifier, Watchdog, watchdog_interval
+from kiosk.ops.notify import Notifier, Watchdog, watchdog_interval
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import pytest
 from test_upload_helpers import Keys, fake_jpeg, make_capture, make_outbox
 
 from kiosk.cli import main
-from kiosk.files import atomic_write
-from kiosk.outbox import Backoff, Outbox, OutboxError
-from kiosk.sealing import open_envelope, seal_capture, sha256_hex
+from kiosk.core.files import atomic_write
+from kiosk.queue.outbox import Backoff, Outbox, OutboxError
+from kiosk.storage.sealing import open_envelope, seal_capture, sha256_hex
 
 
 class Clock:
@@ -160,7 +160,7 @@ class _HalfThenFull:
 
 def test_enospc_leaves_nothing_and_loses_nothing(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills half way through an envelope: no partial file, no row, earlier captures intact."""
-    import kiosk.files
+    import kiosk.core.files
 
     full = {"now": False}
     real_fdopen = os.fdopen
@@ -169,7 +169,7 @@ def test_enospc_leaves_nothing_and_loses_nothing(tmp_path: Path, keys: Keys, mon
         fh = real_fdopen(fd, *a, **kw)
         return _HalfThenFull(fh) if full["now"] else fh
 
-    monkeypatch.setattr(kiosk.files.os, "fdopen", fdopen)
+    monkeypatch.setattr(kiosk.core.files.os, "fdopen", fdopen)
     with make_outbox(tmp_path, keys.public) as outbox:
         earlier = [make_capture() for _ in range(3)]
         for c in earlier:
@@ -356,7 +356,7 @@ def test_queue_cli(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str
     photo = tmp_path / "backup.jpg"
     photo.write_bytes(fake_jpeg(3000, seed=9))
     from kiosk.cli.queue import queue_add
-    from kiosk.config import load_config
+    from kiosk.core.config import load_config
 
     kw = {"uid": "U-777", "name": "李小龙", "idn": "110101199001011234", "school": "清华", "level": "硕士"}
     cid = queue_add(load_config(cfg), photo, **kw)  # no checker: queued as unchecked
@@ -438,9 +438,9 @@ def test_queue_add_refuses_non_jpeg_and_missing_key(tmp_path: Path, keys: Keys, 
 
 
 def test_queue_add_checker_hook(tmp_path: Path, keys: Keys) -> None:
-    from kiosk.cli.common import CliError
     from kiosk.cli.queue import queue_add
-    from kiosk.config import load_config
+    from kiosk.core.config import load_config
+    from kiosk.core.errors import CliError
 
     config = load_config(_config(tmp_path, keys))
     photo = tmp_path / "p.jpg"
@@ -511,7 +511,7 @@ def test_queue_add_keeps_identity_off_the_command_line_and_masks_it(
     assert main(base) == 2 and "two lines" in capsys.readouterr().err
 
     from kiosk.cli.queue import queue_add
-    from kiosk.config import load_config
+    from kiosk.core.config import load_config
 
     # the API path (no checker) with the partly masked forms an attacker would try (another student: the
     # same uid with the same photo would be the same capture, queued once)

@@ -9,7 +9,7 @@ import pytest
 from test_upload_helpers import Keys, make_capture, make_outbox
 
 from kiosk.cli import main
-from kiosk.outbox import Outbox
+from kiosk.queue.outbox import Outbox
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
 

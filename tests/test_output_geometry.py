@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.output import MESSAGES, GeometryError, GeometryRules, HeadMeasure, make_registration, solve, within
-from kiosk.photo import registration_jpeg
+from kiosk.output.photo import registration_jpeg
 from kiosk.vision.report import FaceGeometry, Report
 from tests.test_output_portraits import PUPIL, SKIN, synthetic_portrait
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kiosk.cli import main
-from kiosk.images import MAX_PIXELS, ImageTooLarge, check_pixels
+from kiosk.core.images import MAX_PIXELS, ImageTooLarge, check_pixels
 from tests.test_upload_helpers import Keys
 
 

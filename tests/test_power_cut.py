@@ -2,7 +2,7 @@
 
 A SIGKILL keeps whatever the kernel has not yet written; a power cut does not. Here one student is
 served by the real booth, records and sealed queue while ``tests/durability.py`` records every
-operation of the project's file-writing layer (``kiosk.files``) and every SQLite commit boundary of
+operation of the project's file-writing layer (``kiosk.core.files``) and every SQLite commit boundary of
 acceptance. For each recorded event, the data folder a power cut right after it could leave (a
 pessimistic and an optimistic image: folder changes not yet fsynced lost, or kept) is restarted: the
 booth starts, the student comes back unless the booth had already told them their photo was accepted,
@@ -18,10 +18,10 @@ import pytest
 from test_upload_helpers import Keys
 
 from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
-from kiosk.clock import FakeClock
-from kiosk.outbox import Outbox
-from kiosk.records import BoothRecords
-from kiosk.sealing import open_envelope
+from kiosk.core.clock import FakeClock
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.records import BoothRecords
+from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
 from tests.durability import DurableDisk
@@ -135,9 +135,9 @@ def test_the_check_finds_a_writer_that_does_not_fsync_the_folder(
     tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same check against a broken file layer: a rename never made durable loses an accepted photo."""
-    import kiosk.files
+    import kiosk.core.files
 
-    monkeypatch.setattr(kiosk.files, "fsync_dir", lambda path: None)
+    monkeypatch.setattr(kiosk.core.files, "fsync_dir", lambda path: None)
     disk = _record_one_acceptance(tmp_path, keys, monkeypatch)
     found = violations(disk, tmp_path / "crash", keys)
     assert any("pess" in v and "{}" in v for v in found), found

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from kiosk.vision.phone_screen import render_phone, render_qr
-from kiosk.vision.qr import QrReader, QrScanWorker, QrTuning, Scan, find_code_regions
+from kiosk.codes.phone_screen import render_phone, render_qr
+from kiosk.codes.qr import QrReader, QrScanWorker, QrTuning, Scan, find_code_regions
 
 TEXT = "XC1:k2024:" + "Q2FwdHVyZS1jb2RlLXRlc3QtcGF5bG9hZA_-" * 6
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.outbox import Outbox
-from kiosk.sealing import open_envelope
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.sealing import open_envelope
 from tests.test_outbox import _config
 from tests.test_upload_helpers import Keys, fake_jpeg
 

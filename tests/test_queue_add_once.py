@@ -15,9 +15,9 @@ from test_upload_helpers import Keys, fake_jpeg, python_env
 
 from kiosk.cli import main
 from kiosk.cli.queue import queue_add
-from kiosk.config import load_config
-from kiosk.outbox import Outbox
-from kiosk.sealing import open_envelope
+from kiosk.core.config import load_config
+from kiosk.queue.outbox import Outbox
+from kiosk.storage.sealing import open_envelope
 
 PASS = {"pass": True, "checks": {}, "ms": 1}
 STUDENT = {"uid": "U-31", "name": "赵六", "idn": "110101199001019999", "school": "s", "level": "本科"}

@@ -20,7 +20,7 @@ from test_upload_helpers import (
 )
 
 from kiosk.cli import main
-from kiosk.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
+from kiosk.storage.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
 
 ALPHA, BETA = "alpha-0123456789abcdef", "beta-0123456789abcdef"
 
@@ -96,7 +96,7 @@ def test_refusals(tmp_path: Path, keys: Keys) -> None:
 def test_too_large_is_413(tmp_path: Path, keys: Keys) -> None:
     import threading
 
-    from kiosk.receiver import Receiver, make_server, serve_until
+    from kiosk.centre.receiver import Receiver, make_server, serve_until
 
     receiver = Receiver(keys.private, tmp_path / "s", ["tok"], max_bytes=1000)
     server = make_server(receiver.app(), port=0)
@@ -201,7 +201,7 @@ def test_a_token_uploads_only_as_its_own_booth(tmp_path: Path, keys: Keys) -> No
 
 
 def test_revoked_booth_is_refused_without_a_restart(tmp_path: Path, keys: Keys) -> None:
-    from kiosk.receiver import Credentials
+    from kiosk.centre.receiver import Credentials
 
     token_file, revoked = tmp_path / "tokens", tmp_path / "revoked"
     token_file.write_text(f"booth-01 {ALPHA}\n")
@@ -267,7 +267,7 @@ def test_the_centre_finds_one_uid_photographed_at_two_booths(tmp_path: Path, key
 
 
 def test_a_broken_token_file_edit_keeps_the_last_good_list(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from kiosk.receiver import Credentials
+    from kiosk.centre.receiver import Credentials
 
     token_file = tmp_path / "tokens"
     token_file.write_text(f"booth-01 {ALPHA}\n")

@@ -7,9 +7,9 @@ import hmac
 import stat
 from pathlib import Path
 
-from kiosk.capture import SubjectInfo
-from kiosk.clock import FakeClock
-from kiosk.records import BoothRecords
+from kiosk.core.capture import SubjectInfo
+from kiosk.core.clock import FakeClock
+from kiosk.storage.records import BoothRecords
 
 
 def _subject(uid: str) -> SubjectInfo:

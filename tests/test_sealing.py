@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from test_upload_helpers import Keys, fake_jpeg, make_capture
 
 from kiosk.cli import main
-from kiosk.sealing import (
+from kiosk.storage.sealing import (
     INFO_PREFIX,
     MAGIC,
     EnvelopeError,
@@ -134,7 +134,7 @@ def test_header_must_hold_a_uuid(keys: Keys) -> None:
 
 def test_sealed_image_hashes_are_checked(keys: Keys) -> None:
     """A payload whose meta.json disagrees with the photo is refused even though it decrypts."""
-    from kiosk.sealing import _container
+    from kiosk.storage.sealing import _container
 
     capture = make_capture()
     header = EnvelopeHeader(capture.capture_id, capture.kiosk_id).encode()
@@ -210,7 +210,7 @@ def test_a_sealed_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path, keys
 
 
 def test_unseal_refuses_a_file_too_large_to_be_an_envelope(tmp_path: Path, keys: Keys, capsys) -> None:
-    from kiosk.sealing import MAX_ENVELOPE_BYTES
+    from kiosk.storage.sealing import MAX_ENVELOPE_BYTES
 
     big = tmp_path / "big.xce"
     with open(big, "wb") as fh:

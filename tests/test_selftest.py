@@ -15,14 +15,8 @@ import numpy as np
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from kiosk import selftest
-from kiosk.cli import main
-from kiosk.config import LightsSection, PinsSection, load_config
-from kiosk.hw.button import BoothButton
-from kiosk.hw.camera import CameraError
-from kiosk.hw.lights import Lights
-from kiosk.hw.replay import ReplayCamera
-from kiosk.selftest import (
+from kiosk.app import selftest
+from kiosk.app.selftest import (
     CHECK_NAMES,
     NUMPY_TRAP_HINT,
     CheckResult,
@@ -41,7 +35,13 @@ from kiosk.selftest import (
     ok,
     run_checks,
 )
-from kiosk.vision.phone_screen import render_phone
+from kiosk.cli import main
+from kiosk.codes.phone_screen import render_phone
+from kiosk.core.config import LightsSection, PinsSection, load_config
+from kiosk.hw.button import BoothButton
+from kiosk.hw.camera import CameraError
+from kiosk.hw.lights import Lights
+from kiosk.hw.replay import ReplayCamera
 
 REPO = Path(__file__).resolve().parents[1]
 PINS = PinsSection()
@@ -72,10 +72,10 @@ def booth_config(tmp_path: Path, portrait: Path) -> Path:
 
 def make_ready(data: Path) -> Path:
     """A data folder as the first-boot steps leave it: keyring, centre key, a staff password."""
-    from kiosk.calibration import Calibration, measure_backdrop
     from kiosk.codes import Keyring
-    from kiosk.sealing import generate_centre_keypair
     from kiosk.staff.auth import PasswordFile
+    from kiosk.storage.sealing import generate_centre_keypair
+    from kiosk.vision.calibration import Calibration, measure_backdrop
 
     data.mkdir(parents=True, exist_ok=True)
     Keyring.generate(data / "keyring.toml", "k1")
@@ -432,7 +432,7 @@ def test_button_is_skipped_without_a_wait() -> None:
 
 
 def test_built_in_code_is_read_by_the_booth_reader() -> None:
-    from kiosk.vision.qr import QrReader
+    from kiosk.codes.qr import QrReader
 
     assert check_qr(QrReader()).status is Status.OK
 

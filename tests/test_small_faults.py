@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from test_upload_helpers import Keys, free_port, python_env
 
+from kiosk.centre.receiver import CaptureStore
 from kiosk.cli import main
-from kiosk.demo import StudentCounter
-from kiosk.receiver import CaptureStore
+from kiosk.demo.director import StudentCounter
 
 
 def test_receiver_removes_temp_files_of_a_dead_writer_at_start(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_demo_students_carry_on_after_a_restart(tmp_path: Path) -> None:
 
 def test_a_restarted_demo_director_shows_a_new_student(tmp_path: Path) -> None:
     from kiosk.codes import load_code_reader
-    from kiosk.demo import DemoDirector, ensure_demo_keyring
+    from kiosk.demo.director import DemoDirector, ensure_demo_keyring
 
     keyring_path = tmp_path / "keyring.toml"
     keyring = ensure_demo_keyring(keyring_path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.outbox import OutboxError
+from kiosk.queue.outbox import OutboxError
 from kiosk.staff.actions import Actor
 from kiosk.staff.voids import VoidError
 from tests.test_staff_helpers import login, page_token, photograph, staff_rig

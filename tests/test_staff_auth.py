@@ -349,7 +349,7 @@ def test_a_password_typed_into_the_name_field_stays_out_of_the_log(rig):
 
 
 def test_console_beyond_loopback_needs_a_declared_tls_proxy(tmp_path):
-    from kiosk.config import ConfigError, load_config
+    from kiosk.core.config import ConfigError, load_config
 
     cfg = tmp_path / "k.toml"
     cfg.write_text('[staff]\nhost = "0.0.0.0"\n')

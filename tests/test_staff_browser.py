@@ -20,7 +20,7 @@ pytestmark = [
 def served(tmp_path, monkeypatch):
     from waitress import create_server
 
-    from kiosk.receiver import serve_until
+    from kiosk.centre.receiver import serve_until
     from kiosk.web import create_staff_app
 
     monkeypatch.setattr("kiosk.web.staff.POLL_MS", 400)

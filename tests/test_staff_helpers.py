@@ -13,17 +13,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.app.preview import FrameHub
 from kiosk.booth import Answer, Booth, BoothSettings, CodeSeen, Touch
-from kiosk.clock import FakeClock
-from kiosk.config import Config, load_config
+from kiosk.core.clock import FakeClock
+from kiosk.core.config import Config, load_config
 from kiosk.hw.supervisor import CameraStatus
-from kiosk.outbox import Outbox
-from kiosk.preview import FrameHub
-from kiosk.records import BoothRecords
-from kiosk.sealing import generate_centre_keypair, load_public_key
+from kiosk.queue.outbox import Outbox
 from kiosk.staff import StaffConsole
 from kiosk.staff.auth import PasswordFile
 from kiosk.staff.health import SystemProbe
+from kiosk.storage.records import BoothRecords
+from kiosk.storage.sealing import generate_centre_keypair, load_public_key
 from kiosk.web import create_staff_app
 from tests.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 
@@ -71,7 +71,7 @@ class FakeButton:
 
 
 class FakeRuntime:
-    """What kiosk.runtime.Runtime offers the staff console, around a real booth."""
+    """What kiosk.app.runtime.Runtime offers the staff console, around a real booth."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.data = tmp_path / "data"

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from kiosk.cli.common import CliError
-from kiosk.config import load_config
-from kiosk.demo import demo_config
+from kiosk.core.config import load_config
+from kiosk.core.errors import CliError
+from kiosk.demo.director import demo_config
 from tests.fakes import ScriptedChecker
 
 
@@ -43,8 +43,8 @@ def config(tmp_path, monkeypatch):
 def test_staff_console_has_its_own_server(config):
     import threading
 
-    from kiosk.receiver import serve_until
-    from kiosk.wiring import start_booth
+    from kiosk.app.wiring import start_booth
+    from kiosk.centre.receiver import serve_until
 
     running = start_booth(config, demo=True)
     stop = threading.Event()
@@ -75,7 +75,7 @@ def test_staff_console_has_its_own_server(config):
 
 
 def test_staff_console_can_be_turned_off(config):
-    from kiosk.wiring import start_booth
+    from kiosk.app.wiring import start_booth
 
     running = start_booth(replace(config, staff=replace(config.staff, enabled=False)), demo=True)
     try:
@@ -87,7 +87,7 @@ def test_staff_console_can_be_turned_off(config):
 def test_a_taken_staff_port_is_one_line(config):
     import socket
 
-    from kiosk.wiring import start_booth
+    from kiosk.app.wiring import start_booth
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import load_config
+from kiosk.core.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 SYSTEMD = REPO / "systemd"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from test_upload_helpers import Keys, make_capture, make_outbox, write_keys
 
-from kiosk.config import UploadSection, load_config
-from kiosk.outbox import Backoff
+from kiosk.core.config import UploadSection, load_config
+from kiosk.queue.outbox import Backoff
 from kiosk.upload import make_target
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
@@ -64,7 +64,7 @@ def test_missing_stick_waits_and_is_not_created(tmp_path: Path, keys: Keys) -> N
 
 
 def test_default_target_is_the_upload_folder_in_the_data_folder(tmp_path: Path, keys: Keys) -> None:
-    from kiosk.cli.queue import build_uploader
+    from kiosk.upload.service import build_uploader
 
     config = load_config(None, data_dir=tmp_path / "data")
     outbox = make_outbox(tmp_path / "data", keys.public)

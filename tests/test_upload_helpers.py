@@ -23,10 +23,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from kiosk.capture import AcceptedCapture, SubjectInfo
-from kiosk.outbox import Backoff, Outbox
-from kiosk.receiver import Receiver, make_server, serve_until
-from kiosk.sealing import generate_centre_keypair
+from kiosk.centre.receiver import Receiver, make_server, serve_until
+from kiosk.core.capture import AcceptedCapture, SubjectInfo
+from kiosk.queue.outbox import Backoff, Outbox
+from kiosk.storage.sealing import generate_centre_keypair
 
 CST = timezone(timedelta(hours=8))
 
@@ -40,7 +40,7 @@ class Keys:
 
 
 def write_keys(folder: Path) -> Keys:
-    from kiosk.sealing import load_private_key, load_public_key
+    from kiosk.storage.sealing import load_private_key, load_public_key
 
     folder.mkdir(parents=True, exist_ok=True)
     priv_pem, pub_pem = generate_centre_keypair()

@@ -21,9 +21,9 @@ from test_upload_helpers import (
 )
 
 from kiosk.cli import main
-from kiosk.config import UploadSection
-from kiosk.outbox import Backoff
-from kiosk.sealing import EnvelopeHeader, seal_capture
+from kiosk.core.config import UploadSection
+from kiosk.queue.outbox import Backoff
+from kiosk.storage.sealing import EnvelopeHeader, seal_capture
 from kiosk.upload import Action, TargetError, make_target
 from kiosk.upload.http import HttpTarget
 from kiosk.upload.loop import Uploader, UploaderBusy, uploader_lock

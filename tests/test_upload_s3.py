@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_upload_helpers import Keys, free_port, make_capture, make_outbox, write_keys
 
-from kiosk.config import UploadSection
-from kiosk.outbox import Backoff
+from kiosk.core.config import UploadSection
+from kiosk.queue.outbox import Backoff
 from kiosk.upload import Action, UploadItem, make_target
 from kiosk.upload.loop import Uploader
 from kiosk.upload.outcome import TargetError

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from test_upload_helpers import Keys, free_port, make_capture, make_outbox
 
-from kiosk.config import load_config
-from kiosk.outbox import Backoff, Outbox
+from kiosk.core.config import load_config
+from kiosk.queue.outbox import Backoff, Outbox
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.http import HttpTarget
 from kiosk.upload.loop import Uploader
@@ -147,7 +147,7 @@ def test_uploader_survives_a_full_disk_says_so_and_resumes(tmp_path: Path, keys:
 
 
 def test_uploader_waits_for_a_queue_database_it_cannot_open(tmp_path: Path, keys: Keys) -> None:
-    from kiosk.cli.queue import open_uploader_patiently
+    from kiosk.upload.service import open_uploader_patiently
 
     with tiny_filesystem(tmp_path / "disk", 1024) as disk:
         cfg = tmp_path / "kiosk.toml"
@@ -183,7 +183,7 @@ def test_the_uploader_unit_has_no_start_limit() -> None:
 def test_staff_health_and_metrics_show_the_uploader_state(tmp_path: Path, keys: Keys) -> None:
     from types import SimpleNamespace
 
-    from kiosk.metrics import BoothCollector
+    from kiosk.ops.metrics import BoothCollector
     from kiosk.upload.state import UploaderState
 
     outbox = make_outbox(tmp_path / "data", keys.public)

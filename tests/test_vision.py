@@ -14,10 +14,10 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.demo.scene import BOOTH_BLUE_BGR, booth_scene
 from kiosk.vision import landmarks as lm
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.report import Report
-from kiosk.vision.scene import BOOTH_BLUE_BGR, booth_scene
 
 FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 BASE = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top

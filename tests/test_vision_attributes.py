@@ -17,12 +17,12 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.demo.scene import booth_scene
 from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, AttributeModel, attribute_crop, dequantise
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import _lens, ears_visible, glasses
 from kiosk.vision.model_dir import default_models_dir
 from kiosk.vision.report import Report
-from kiosk.vision.scene import booth_scene
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FACES = SHARED / "data" / "faces"

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.demo.scene import wink
 from kiosk.vision.checker import ComplianceChecker
-from kiosk.vision.scene import wink
 
 ORL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "frontal_orl"
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kiosk.vision.labelled import held_out, read_labelled
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from labelled import held_out, read_labelled  # noqa: E402
 
 
 def test_reads_rows_in_both_files_and_keeps_unknown_labels_unknown(tmp_path):

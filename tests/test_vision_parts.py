@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.demo.scene import BOOTH_BLUE_BGR, booth_scene
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.detector import FaceDetector, ssd_anchors, weighted_nms
 from kiosk.vision.interpreter import ModelError, TfliteModel
 from kiosk.vision.profiles import ProfileError, _merge, available, load_profile
-from kiosk.vision.scene import BOOTH_BLUE_BGR, booth_scene
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"

@@ -12,11 +12,11 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.demo.scene import booth_scene
 from kiosk.vision import landmarks as lm
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import REGIONS, ears_visible, locate
 from kiosk.vision.report import CheckResult, Message
-from kiosk.vision.scene import booth_scene
 
 FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 BASE = "celeba_wild_019167.jpg"

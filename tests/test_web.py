@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from kiosk.app.preview import FrameHub
 from kiosk.booth import Booth, BoothSettings, CodeSeen, CodeSighted
-from kiosk.clock import FakeClock
-from kiosk.preview import FrameHub
-from kiosk.records import BoothRecords
+from kiosk.core.clock import FakeClock
+from kiosk.storage.records import BoothRecords
 from kiosk.web import create_app
 from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 

@@ -32,9 +32,9 @@ from kiosk.booth.ports import (
     SpaceReserve,
     StillCamera,
 )
-from kiosk.capture import CaptureSink, SubjectInfo
-from kiosk.clock import Clock
-from kiosk.config import BoothSection
+from kiosk.core.capture import CaptureSink, SubjectInfo
+from kiosk.core.clock import Clock
+from kiosk.core.config import BoothSection
 from kiosk.vision.report import Message, Report
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kiosk.capture import SubjectInfo
+from kiosk.core.capture import SubjectInfo
 from kiosk.vision.report import Message, Report
 
 

@@ -15,7 +15,7 @@ from kiosk.booth import messages as msg
 from kiosk.booth import review
 from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, CodeSighted, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
-from kiosk.capture import AcceptedCapture
+from kiosk.core.capture import AcceptedCapture
 from kiosk.vision.report import CheckResult
 
 if TYPE_CHECKING:

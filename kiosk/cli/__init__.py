@@ -13,9 +13,9 @@ import importlib
 import sys
 
 from kiosk import __version__
-from kiosk.cli.common import CliError
-from kiosk.config import ConfigError
-from kiosk.logs import setup_logging
+from kiosk.core.config import ConfigError
+from kiosk.core.errors import CliError
+from kiosk.ops.logs import setup_logging
 
 COMMAND_MODULES = [
     "kiosk.cli.run",

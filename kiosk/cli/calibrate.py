@@ -12,7 +12,8 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args, read_image
+from kiosk.cli.common import add_config_options, config_from_args, read_image
+from kiosk.core.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.calibration import Calibration, CalibrationError, measure_backdrop, measure_pose_zero
+    from kiosk.vision.calibration import Calibration, CalibrationError, measure_backdrop, measure_pose_zero
 
     config = config_from_args(args)
     stored = Calibration.load(config.data_dir)
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _still(config: Any, what: str, no_wait: bool) -> Any:
     """One still from the configured camera with the capture lights on, holding the booth's lock."""
-    from kiosk.folderlock import FolderBusy, booth_lock
+    from kiosk.core.folderlock import FolderBusy, booth_lock
     from kiosk.hw.factory import open_camera
     from kiosk.hw.gpio import GpioError, make_pin_factory
     from kiosk.hw.lights import Lights

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.cli.common import CliError
+from kiosk.core.errors import CliError
 from kiosk.vision.report import Report
 
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def read_photo(path: Path) -> np.ndarray:
     """The photo as BGR; CliError with the reason when it is missing, not a readable image, or has more
     pixels than the limit (read from the header, before decoding)."""
-    from kiosk.images import ImageRefused, read_image_file
+    from kiosk.core.images import ImageRefused, read_image_file
 
     if not path.is_file():
         raise CliError(f"{path}: no such file")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import segno
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args, read_image
+from kiosk.cli.common import add_config_options, config_from_args, read_image
 from kiosk.codes import (
     NO_CODE_FOUND,
     NOT_A_CAPTURE_CODE,
@@ -28,9 +28,10 @@ from kiosk.codes import (
     issue_code,
     load_code_reader,
 )
-from kiosk.files import atomic_write
-from kiosk.vision.phone_screen import QR_ERROR
-from kiosk.vision.qr import QrReader
+from kiosk.codes.phone_screen import QR_ERROR
+from kiosk.codes.qr import QrReader
+from kiosk.core.errors import CliError
+from kiosk.core.files import atomic_write
 
 PNG_SCALE = 8  # pixels per module: crisp on a phone screen or a printout
 

@@ -7,13 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import Config, load_config
+from kiosk.core.config import Config, load_config
+from kiosk.core.errors import CliError
 
 CONFIG_ENV = "KIOSK_CONFIG"
-
-
-class CliError(Exception):
-    """A usage problem the person at the keyboard can fix; printed as one line, exit status 2."""
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +32,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def read_image(path: str | Path) -> Any:
     """The image file as a BGR array, or a one-line CliError when it is missing, not an image, or has more
     pixels than a booth may decode (checked from the header, before decoding)."""
-    from kiosk.images import ImageTooLarge, ImageUnreadable, read_image_file
+    from kiosk.core.images import ImageTooLarge, ImageUnreadable, read_image_file
 
     try:
         return read_image_file(path)

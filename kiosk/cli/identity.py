@@ -11,7 +11,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from kiosk.cli.common import CliError
+from kiosk.core.errors import CliError
 
 ARGV_REFUSED = (
     "--name and --idn are not taken on the command line (ps and sudo logs would show them): "

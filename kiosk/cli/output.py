@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.cli.common import CliError, read_image
+from kiosk.cli.common import read_image
+from kiosk.core.errors import CliError
 
 _GEOMETRY_HELP = "CROWN_Y,EYE_X,EYE_Y,FACE_WIDTH[,CHIN_Y]"
 

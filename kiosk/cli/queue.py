@@ -25,10 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args
-from kiosk.config import Config
-from kiosk.files import atomic_write
-from kiosk.humanize import age
+from kiosk.cli.common import add_config_options, config_from_args
+from kiosk.core.config import Config
+from kiosk.core.errors import CliError
+from kiosk.core.files import atomic_write
+from kiosk.core.humanize import age
+from kiosk.upload.service import build_uploader, open_uploader_patiently
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,9 @@ def _friendly(fn: Handler) -> Handler:
 
     @functools.wraps(fn)
     def wrapper(args: argparse.Namespace) -> int:
-        from kiosk.db import SchemaTooNewError
-        from kiosk.outbox import OutboxError
-        from kiosk.sealing import EnvelopeError, KeyFileError
+        from kiosk.queue.outbox import OutboxError
+        from kiosk.storage.db import SchemaTooNewError
+        from kiosk.storage.sealing import EnvelopeError, KeyFileError
         from kiosk.upload.loop import UploaderBusy
         from kiosk.upload.manual import PhotoRejected
         from kiosk.upload.outcome import TargetError
@@ -169,7 +171,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_centre_keygen(args: argparse.Namespace) -> int:
-    from kiosk.sealing import generate_centre_keypair
+    from kiosk.storage.sealing import generate_centre_keypair
 
     out = Path(args.out)
     private_path, public_path = out / "centre.key", out / "centre.pub"
@@ -186,7 +188,7 @@ def cmd_centre_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_unseal(args: argparse.Namespace) -> int:
-    from kiosk.sealing import load_private_key, open_envelope, read_envelope_file
+    from kiosk.storage.sealing import load_private_key, open_envelope, read_envelope_file
 
     key = load_private_key(Path(args.key))
     try:
@@ -217,46 +219,8 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def build_uploader(config: Config, notify: Callable[[str], object] | None = None) -> Any:
-    """The outbox and target of ``config``, wired into an Uploader (also used by the bench)."""
-    from kiosk.outbox import Outbox
-    from kiosk.upload.loop import Uploader
-    from kiosk.upload.state import StateFile
-    from kiosk.upload.targets import make_target
-
-    default_dir = config.data_dir / "upload"
-    target = make_target(config.upload_target, config.upload, default_dir=default_dir)
-    outbox = Outbox.from_config(config, need_key=False)
-    return Uploader(outbox, target, poll_s=config.upload.poll_s, state_file=StateFile(outbox.dir), notify=notify)
-
-
-def open_uploader_patiently(config: Config, stop: threading.Event, notify: Callable[[str], object]) -> Any:
-    """``build_uploader``, retried while the queue database cannot be opened (a full disk at boot).
-
-    Exiting instead would only have systemd start the uploader again and again until its start limit
-    left it stopped for good; waiting here lets it resume by itself once space returns. None if stopped.
-    """
-    import time
-
-    from kiosk.upload.state import STORAGE_ERROR, StateFile, UploaderState
-
-    wait = config.upload.backoff_min_s
-    while True:
-        try:
-            return build_uploader(config, notify)
-        except (sqlite3.Error, OSError) as exc:
-            detail = f"cannot open the queue database ({exc}); retrying in {wait:.0f} s"
-            log.error("uploader: %s", detail)
-            notify(f"uploader {STORAGE_ERROR}: {detail}")
-            now = time.time()
-            StateFile(config.data_dir / "outbox").write(UploaderState(STORAGE_ERROR, detail, now, now, 0, os.getpid()))
-        if stop.wait(wait):
-            return None
-        wait = min(config.upload.backoff_max_s, wait * 2)
-
-
 def cmd_uploader(args: argparse.Namespace) -> int:
-    from kiosk.notify import Notifier
+    from kiosk.ops.notify import Notifier
     from kiosk.upload.loop import uploader_lock
 
     config = config_from_args(args)
@@ -284,8 +248,8 @@ def cmd_uploader(args: argparse.Namespace) -> int:
 
 
 def cmd_receiver(args: argparse.Namespace) -> int:
-    from kiosk.receiver import CredentialError, Credentials, Receiver, make_server, serve_until
-    from kiosk.sealing import load_private_key
+    from kiosk.centre.receiver import CredentialError, Credentials, Receiver, make_server, serve_until
+    from kiosk.storage.sealing import load_private_key
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: expected 1 to 65535, got {args.port}")
@@ -320,8 +284,8 @@ def cmd_receiver(args: argparse.Namespace) -> int:
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
     """Exit status 1 when some uid arrived more than once, so a nightly job can alert."""
-    from kiosk.duplicates import find_duplicates
-    from kiosk.sealing import load_private_key
+    from kiosk.centre.duplicates import find_duplicates
+    from kiosk.storage.sealing import load_private_key
 
     store = Path(args.store)
     if not store.is_dir():
@@ -353,7 +317,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace, need_key: bool = False) -> Any:
-    from kiosk.outbox import Outbox
+    from kiosk.queue.outbox import Outbox
 
     return Outbox.from_config(config_from_args(args), need_key=need_key)
 
@@ -442,8 +406,8 @@ def queue_add(
     and the photo (see :func:`manual_capture_id`), so running the same command again after a crash or a
     kill queues nothing new. ``announce(capture_id)`` is called before any work is done.
     """
-    from kiosk.images import MAX_FILE_BYTES, ImageRefused, ImageTooLarge, check_pixels
-    from kiosk.outbox import Outbox
+    from kiosk.core.images import MAX_FILE_BYTES, ImageRefused, ImageTooLarge, check_pixels
+    from kiosk.queue.outbox import Outbox
     from kiosk.upload.manual import manual_capture
 
     try:
@@ -498,7 +462,7 @@ def manual_capture_id(config: Config, uid: str, photo: bytes) -> str:
     import hmac
     import uuid
 
-    from kiosk.records import load_secret
+    from kiosk.storage.records import load_secret
 
     secret = load_secret(config.data_dir / "secret.key")
     digest = hmac.new(secret, b"queue-add\0" + uid.encode() + b"\0" + hashlib.sha256(photo).digest(), "sha256")
@@ -523,9 +487,9 @@ def booth_photo_checker(config: Config) -> Any:
     import cv2
     import numpy as np
 
-    from kiosk.calibration import Calibration
     from kiosk.output import GeometryError
-    from kiosk.photo import OUT_H, OUT_W, PhotoFormatter
+    from kiosk.output.photo import OUT_H, OUT_W, PhotoFormatter
+    from kiosk.vision.calibration import Calibration
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.profiles import load_profile
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args
+from kiosk.cli.common import add_config_options, config_from_args
+from kiosk.core.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,14 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk.wiring import serve
+    from kiosk.app.wiring import serve
 
     return serve(config_from_args(args))
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from kiosk.demo import demo_config
-    from kiosk.wiring import serve
+    from kiosk.app.wiring import serve
+    from kiosk.demo.director import demo_config
 
     config = demo_config(config_from_args(args), port=args.port, countdown=args.countdown)
     photos = Path(args.photos).expanduser() if args.photos else None

@@ -13,16 +13,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args
+from kiosk.cli.common import add_config_options, config_from_args
+from kiosk.core.errors import CliError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from kiosk.selftest import CheckResult
+    from kiosk.app.selftest import CheckResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from kiosk.selftest import CHECK_NAMES, GATE_CHECKS
+    from kiosk.app.selftest import CHECK_NAMES, GATE_CHECKS
 
     parser = sub.add_parser(
         "selftest",
@@ -63,7 +64,7 @@ def _seconds(text: str) -> float:
 
 
 def _selftest(args: argparse.Namespace) -> int:
-    from kiosk.selftest import (
+    from kiosk.app.selftest import (
         PinFactory,
         SelftestOptions,
         default_checks,

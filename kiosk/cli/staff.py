@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import CliError, add_config_options, config_from_args
+from kiosk.cli.common import add_config_options, config_from_args
+from kiosk.core.errors import CliError
 
 
 def register(sub: Any) -> None:
@@ -52,7 +53,7 @@ def _who() -> str:
 
 
 def _audit(data_dir: Path) -> Any:
-    from kiosk.clock import SystemClock
+    from kiosk.core.clock import SystemClock
     from kiosk.staff.audit import AuditLog
     from kiosk.staff.store import StaffStore
 
@@ -88,7 +89,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule_import(args: argparse.Namespace) -> int:
-    from kiosk.clock import SystemClock
+    from kiosk.core.clock import SystemClock
     from kiosk.staff.actions import Actor, StaffActions
     from kiosk.staff.schedule import ScheduleError
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kiosk.codes.errors import CodeConfigError
-from kiosk.files import atomic_write
+from kiosk.core.files import atomic_write
 
 log = logging.getLogger(__name__)
 

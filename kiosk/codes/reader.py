@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from kiosk.capture import SubjectInfo
 from kiosk.codes.errors import CodeConfigError
 from kiosk.codes.keyring import Keyring
 from kiosk.codes.outcomes import MALFORMED, NOT_A_CAPTURE_CODE, CodeError
 from kiosk.codes.subject import enforce_masking, is_masked
 from kiosk.codes.xc1 import DEFAULT_MAX_AGE_S, XC1Decoder
+from kiosk.core.capture import SubjectInfo
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import TypeVar
 
-from kiosk.capture import SubjectInfo
+from kiosk.core.capture import SubjectInfo
 
 MASK = "*"
 NAME_MAX_VISIBLE = 2

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.clock import Clock
-from kiosk.config import CameraSection
+from kiosk.core.clock import Clock
+from kiosk.core.config import CameraSection
 from kiosk.hw.camera import Camera
 from kiosk.hw.opencv_cam import OpenCVCamera
 from kiosk.hw.picam import Picamera2Camera

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from gpiozero import LED, PWMLED, Buzzer, Factory
 
-from kiosk.config import LightScene, LightsSection, PinsSection
+from kiosk.core.config import LightScene, LightsSection, PinsSection
 
 ERROR_SCENE = "error"
 DEFAULT_PWM_HZ = 1000

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.core.clock import Clock, SystemClock
 from kiosk.hw.camera import CameraError
 from kiosk.hw.frames import as_bgr, black_frame, letterbox
 
@@ -31,7 +31,7 @@ ReplayItem = np.ndarray | Path
 
 def read_image(path: Path) -> np.ndarray | None:
     """Decode ``path`` as BGR (EXIF orientation applied), or None when it is not a readable image."""
-    from kiosk.images import ImageRefused, read_image_file
+    from kiosk.core.images import ImageRefused, read_image_file
 
     try:
         image = read_image_file(path)  # the pixel limit is checked from the header first

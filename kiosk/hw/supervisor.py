@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.core.clock import Clock, SystemClock
 from kiosk.hw.camera import Camera, CameraError
 
 log = logging.getLogger(__name__)

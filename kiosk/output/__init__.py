@@ -6,7 +6,10 @@ on a CUPS printer.
 """
 
 from kiosk.output.encode import EncodedJpeg, EncodeError, EncodeRules, encode_in_band, encode_jpeg
-from kiosk.output.geometry import (
+from kiosk.output.printing import PrintError, send_to_printer
+from kiosk.output.registration import OutputSettings, RegistrationPhoto, make_registration
+from kiosk.output.sheet import SIX_INCH, SheetLayout, Slot, build_sheet, sheet_jpeg, sheet_pdf
+from kiosk.vision.geometry import (
     MESSAGES,
     AchievedGeometry,
     GeometryError,
@@ -16,9 +19,6 @@ from kiosk.output.geometry import (
     solve,
     within,
 )
-from kiosk.output.printing import PrintError, send_to_printer
-from kiosk.output.registration import OutputSettings, RegistrationPhoto, make_registration
-from kiosk.output.sheet import SIX_INCH, SheetLayout, Slot, build_sheet, sheet_jpeg, sheet_pdf
 
 __all__ = [
     "MESSAGES",

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from kiosk.output.encode import EncodedJpeg, EncodeRules, encode_in_band
-from kiosk.output.geometry import GeometryRules, HeadMeasure, Placement, solve
 from kiosk.output.render import as_bgr, crop_resize
+from kiosk.vision.geometry import GeometryRules, HeadMeasure, Placement, solve
 
 
 @dataclass(frozen=True)

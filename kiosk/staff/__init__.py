@@ -1,7 +1,7 @@
 """The staff console's parts: sign-in, health, batches, statistics, actions and the audit log.
 
 ``StaffConsole.build`` wires them for one running booth; the web pages (``kiosk.web.staff``) and the
-metrics (``kiosk.metrics``) only use what it holds. Nothing here is global: a test builds a console
+metrics (``kiosk.ops.metrics``) only use what it holds. Nothing here is global: a test builds a console
 around a booth made of fakes, with its own clock and its own idea of /sys and the disk.
 """
 
@@ -12,9 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock
-from kiosk.config import Config
-from kiosk.records import load_secret
+from kiosk.core.clock import Clock
+from kiosk.core.config import Config
 from kiosk.staff.actions import StaffActions
 from kiosk.staff.audit import AuditLog
 from kiosk.staff.auth import LoginGuard, PasswordFile, SessionPolicy
@@ -23,6 +22,7 @@ from kiosk.staff.progress import DayProgress, day_progress
 from kiosk.staff.schedule import batches_on
 from kiosk.staff.stats import Stats, compute, load_day
 from kiosk.staff.store import RECORDS_FILE, StaffStore
+from kiosk.storage.records import load_secret
 
 SESSION_KEY_FILE = "staff-session.key"
 

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.booth import StaffCommand
-from kiosk.clock import Clock
+from kiosk.core.clock import Clock
 from kiosk.staff.audit import AuditLog
 from kiosk.staff.schedule import ImportResult, ScheduleError, read_schedule, save_batches
 from kiosk.staff.store import StaffStore
 from kiosk.staff.voids import VoidResult, void_capture
 
 if TYPE_CHECKING:
-    from kiosk.calibration import Calibration
+    from kiosk.vision.calibration import Calibration
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class StaffActions:
         """Measure the backdrop (``kind="backdrop"``: nobody in front) or the pose zero (``"pose"``:
         someone seated, looking at the lens) from a still under the capture lights, store it and use it
         from the next photo on. Only while the booth is paused, so no student is in the picture."""
-        from kiosk.calibration import Calibration, CalibrationError, measure_backdrop, measure_pose_zero
+        from kiosk.vision.calibration import Calibration, CalibrationError, measure_backdrop, measure_pose_zero
 
         if kind not in ("backdrop", "pose") or self.data_dir is None:
             raise CalibrationError(f"cannot calibrate {kind!r} here")

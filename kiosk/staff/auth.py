@@ -30,7 +30,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.files import atomic_write
+from kiosk.core.files import atomic_write
 
 PASSWORD_FILE = "staff-passwords"
 GENERATIONS_FILE = "staff-sessions"

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock
+from kiosk.core.clock import Clock
 from kiosk.staff.store import StaffStore
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class ModelHealth:
     profile: str | None
     last_check_ms: float | None
     last_check_age_s: float | None
-    calibration: str = "missing"  # kiosk.calibration: missing, fresh or stale
+    calibration: str = "missing"  # kiosk.vision.calibration: missing, fresh or stale
     calibration_detail: str = ""
 
 
@@ -334,7 +334,7 @@ class HealthMonitor:
                 age = round(max(0.0, (wall - datetime.fromisoformat(rows[0]["taken_at"])).total_seconds()), 1)
             except (TypeError, ValueError):
                 age = None
-        from kiosk.calibration import Calibration
+        from kiosk.vision.calibration import Calibration
 
         calibration = Calibration.load(self.data_dir)
         return ModelHealth(

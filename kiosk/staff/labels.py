@@ -39,7 +39,7 @@ CHECKS: dict[str, Label] = {
     "natural_colour": ("颜色自然", "Natural colour"),
 }
 
-# What the booth records as events (kiosk.records ``events``) and the staff console's audit actions.
+# What the booth records as events (kiosk.storage.records ``events``) and the staff console's audit actions.
 EVENTS: dict[str, Label] = {
     "timeout": ("学生未操作，已返回首页", "Student walked away (timed out)"),
     "code_rejected": ("采集码无效", "Capture code refused"),

@@ -28,8 +28,8 @@ from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.ziplimits import ZipLimits, ZipTooLarge, check_zip
 from kiosk.staff.store import StaffStore
-from kiosk.ziplimits import ZipLimits, ZipTooLarge, check_zip
 
 MAX_BYTES = 5 * 1024 * 1024
 # A schedule workbook is a few kilobytes of XML; these bounds stop a zip bomb before openpyxl inflates it.

@@ -2,7 +2,7 @@
 
 The staff pages read statistics and write batches, voids and the audit log from web threads. They use
 their own connection, serialised by their own lock, so a slow statistics query never shares the booth
-thread's connection. The schema is the records' (``kiosk.records.MIGRATIONS``); opening the store brings
+thread's connection. The schema is the records' (``kiosk.storage.records.MIGRATIONS``); opening the store brings
 an old data folder up to date exactly as the booth would.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kiosk import db
-from kiosk.records import MIGRATIONS
+from kiosk.storage import db
+from kiosk.storage.records import MIGRATIONS
 
 RECORDS_FILE = "booth.sqlite"
 

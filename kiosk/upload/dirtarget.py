@@ -11,8 +11,8 @@ import errno
 import hashlib
 from pathlib import Path
 
-from kiosk.files import atomic_write
-from kiosk.sealing import SUFFIX
+from kiosk.core.files import atomic_write
+from kiosk.storage.sealing import SUFFIX
 from kiosk.upload.outcome import Action, Outcome, UploadItem
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kiosk.config import is_loopback
+from kiosk.core.config import is_loopback
 from kiosk.upload.outcome import Action, Outcome, TargetError, UploadItem, classify_http
 
 log = logging.getLogger(__name__)

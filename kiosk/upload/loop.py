@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from kiosk.folderlock import FolderBusy
-from kiosk.folderlock import uploader_lock as data_folder_uploader_lock
-from kiosk.outbox import Backoff, Entry, Outbox, OutboxError, is_corruption
+from kiosk.core.folderlock import FolderBusy
+from kiosk.core.folderlock import uploader_lock as data_folder_uploader_lock
+from kiosk.queue.outbox import Backoff, Entry, Outbox, OutboxError, is_corruption
 from kiosk.upload.outcome import Action, Outcome, Target, UploadItem
 from kiosk.upload.state import CENTRE_UNREACHABLE, SENDING, STOPPED, STORAGE_ERROR, StateFile, UploaderState
 

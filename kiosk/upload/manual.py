@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from kiosk.capture import AcceptedCapture, SubjectInfo
 from kiosk.codes.subject import mask_idn, mask_name
+from kiosk.core.capture import AcceptedCapture, SubjectInfo
 
 PhotoChecker = Callable[[bytes, str], tuple[dict[str, Any], bytes]]
 """``checker(photo_jpeg, profile) -> (Report.to_dict(), the registration photo to queue)``."""

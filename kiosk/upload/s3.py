@@ -12,7 +12,7 @@ import base64
 import logging
 from typing import Any
 
-from kiosk.sealing import SUFFIX
+from kiosk.storage.sealing import SUFFIX
 from kiosk.upload.outcome import Action, Outcome, TargetError, UploadItem
 
 log = logging.getLogger(__name__)

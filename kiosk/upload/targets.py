@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from kiosk.config import UploadSection
+from kiosk.core.config import UploadSection
 from kiosk.upload.outcome import Target, TargetError
 
 

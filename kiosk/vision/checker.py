@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.calibration import Calibration, calibrated
 from kiosk.vision.analysis import Analyser, FaceAnalysis, ModelFiles, crown_from_mesh
 from kiosk.vision.attributes import AttributeModel
+from kiosk.vision.calibration import Calibration, calibrated
 from kiosk.vision.checks import CHECKS, ORDER, gaze, head_pose, locate, single_face
 from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.messages import message

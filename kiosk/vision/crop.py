@@ -1,6 +1,6 @@
 """The 480x640 placement as the checks read it: a view of the one spec 1.5 solver in ``kiosk.output``.
 
-The check and the saved photo must agree, so both use ``kiosk.output.geometry.solve``: a still whose
+The check and the saved photo must agree, so both use ``kiosk.vision.geometry.solve``: a still whose
 head the check accepts is one the registration photo can be cut from, and the direction a failure asks
 for (closer, back, left, right, lower) is the solver's own.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.output.geometry import GeometryError, GeometryRules, HeadMeasure
-from kiosk.output.geometry import solve as solve_placement
+from kiosk.vision.geometry import GeometryError, GeometryRules, HeadMeasure
+from kiosk.vision.geometry import solve as solve_placement
 
 OUT_W, OUT_H = 480, 640
 

@@ -6,7 +6,7 @@ are wearing ...") and about something the student can see and answer truthfully.
 
 from __future__ import annotations
 
-from kiosk.output.geometry import MESSAGES as GEOMETRY_MESSAGES
+from kiosk.vision.geometry import MESSAGES as GEOMETRY_MESSAGES
 from kiosk.vision.report import Message
 
 M = Message

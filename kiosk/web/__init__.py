@@ -32,7 +32,7 @@ class StreamLimiter:
 
 
 def create_app(runtime: Any, max_streams: int = 2) -> Flask:
-    """``runtime`` is a ``kiosk.runtime.Runtime`` (or anything with ``booth`` and ``hub``)."""
+    """``runtime`` is a ``kiosk.app.runtime.Runtime`` (or anything with ``booth`` and ``hub``)."""
     from kiosk.web.student import bp as student_bp
 
     app = Flask(__name__)
@@ -71,7 +71,7 @@ def create_staff_app(console: Any) -> Flask:
     """
     from flask import Response
 
-    from kiosk.metrics import build_registry, exposition
+    from kiosk.ops.metrics import build_registry, exposition
     from kiosk.web import staff, student
 
     app = Flask(__name__, static_folder=None)

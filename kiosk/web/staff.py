@@ -36,8 +36,8 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
-from kiosk.humanize import age
-from kiosk.outbox import OutboxError
+from kiosk.core.humanize import age
+from kiosk.queue.outbox import OutboxError
 from kiosk.staff import StaffConsole, csrf, labels
 from kiosk.staff.actions import Actor
 from kiosk.staff.auth import DEFAULT_USER, attempt_key
@@ -410,7 +410,7 @@ def resume() -> Any:
 
 @bp.post("/actions/calibrate")
 def calibrate() -> Any:
-    from kiosk.calibration import CalibrationError
+    from kiosk.vision.calibration import CalibrationError
 
     kind = request.form.get("kind", "backdrop")
     try:

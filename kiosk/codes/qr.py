@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.preview import FrameWorker
+from kiosk.core.frameworker import FrameWorker
 
 log = logging.getLogger(__name__)
 

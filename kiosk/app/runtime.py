@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.app.preview import FrameHub, PreviewPump
 from kiosk.booth import Booth, CodeSeen, CodeSighted, Hints
-from kiosk.preview import FrameHub, FrameWorker, PreviewPump
+from kiosk.core.frameworker import FrameWorker
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The replay camera plays the part of the world in front of the booth. A small director listens to the
 booth's state changes (the same hook a plug-in would use): at the start screen it shows a phone with a
 freshly issued capture code, and when the student is asked to pose (or to pose again after a retake) it
-shows the next portrait of the cast (``kiosk.demo_cast``: portraits the check passes and portraits it
+shows the next portrait of the cast (``kiosk.demo.cast``: portraits the check passes and portraits it
 fails for a clear reason, found at start by running the check).
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.config import Config
-from kiosk.demo_cast import Cast, candidates
-from kiosk.files import atomic_write
+from kiosk.core.config import Config
+from kiosk.core.files import atomic_write
+from kiosk.demo.cast import Cast, candidates
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def ensure_demo_centre_keys(public_path: Path) -> None:
     (open a demo envelope with ``kiosk unseal --key .../centre.key``); a real booth holds only the
     public key.
     """
-    from kiosk.sealing import generate_centre_keypair
+    from kiosk.storage.sealing import generate_centre_keypair
 
     if public_path.exists():
         return
@@ -68,7 +68,7 @@ def start_demo_uploader(config: Config) -> Any:
     """The uploader, which is its own service on a booth, as a thread here: photos land in the upload folder."""
     import threading
 
-    from kiosk.cli.queue import build_uploader
+    from kiosk.upload.service import build_uploader
 
     uploader = build_uploader(config)
     stop = threading.Event()
@@ -185,7 +185,7 @@ class DemoDirector:
         )
 
     def show_code(self) -> None:
-        from kiosk.vision.phone_screen import render_phone
+        from kiosk.codes.phone_screen import render_phone
 
         self.camera.show([render_phone(self.next_code())])
 
@@ -209,7 +209,7 @@ class DemoDirector:
 
 def scene_maker(checker: Any) -> Callable[[np.ndarray], np.ndarray]:
     """Place a portrait's person on the backdrop at booth scale, taking turns with the booth for the models."""
-    from kiosk.vision.scene import booth_scene
+    from kiosk.demo.scene import booth_scene
 
     lock = getattr(checker, "lock", None) or contextlib.nullcontext()
 

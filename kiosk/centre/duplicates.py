@@ -14,9 +14,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from kiosk.sealing import SUFFIX, EnvelopeError, open_envelope, read_envelope_file
+from kiosk.storage.sealing import SUFFIX, EnvelopeError, open_envelope, read_envelope_file
 
-CONFLICTS_DIR = "conflicts"  # kiosk.receiver keeps a second booth's envelope under a taken id here
+CONFLICTS_DIR = "conflicts"  # kiosk.centre.receiver keeps a second booth's envelope under a taken id here
 
 
 @dataclass(frozen=True)

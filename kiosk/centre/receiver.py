@@ -34,9 +34,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask, Response, jsonify, request
 
-from kiosk.duplicates import CONFLICTS_DIR  # <kiosk_id>/<capture_id>.xce: a second booth's envelope
-from kiosk.files import atomic_write
-from kiosk.sealing import (
+from kiosk.centre.duplicates import CONFLICTS_DIR  # <kiosk_id>/<capture_id>.xce: a second booth's envelope
+from kiosk.core.files import atomic_write
+from kiosk.storage.sealing import (
     MAX_ENVELOPE_BYTES,
     SUFFIX,
     EnvelopeError,
@@ -333,7 +333,7 @@ class Receiver:
         return 409, {"capture_id": capture_id, "sha256": existing, "error": "another envelope has this id"}
 
     def app(self) -> Flask:
-        app = Flask("kiosk.receiver")
+        app = Flask("kiosk.centre.receiver")
         app.config["MAX_CONTENT_LENGTH"] = self.max_bytes
 
         @app.put("/v1/captures/<capture_id>")

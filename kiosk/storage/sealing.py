@@ -39,9 +39,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
-from kiosk.capture import AcceptedCapture
 from kiosk.codes.subject import enforce_masking
-from kiosk.ziplimits import ZipLimits, ZipTooLarge, check_members
+from kiosk.core.capture import AcceptedCapture
+from kiosk.core.ziplimits import ZipLimits, ZipTooLarge, check_members
 
 MAGIC = b"XCE1"
 VERSION = 1

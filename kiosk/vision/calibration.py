@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.files import atomic_write
+from kiosk.core.files import atomic_write
 
 CALIBRATION_FILE = "calibration.json"
 MAX_AGE_DAYS = 30

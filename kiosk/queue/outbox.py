@@ -36,11 +36,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from kiosk.capture import AcceptedCapture
-from kiosk.config import Config
-from kiosk.db import connect
-from kiosk.files import atomic_write, fsync_dir
-from kiosk.sealing import (
+from kiosk.core.capture import AcceptedCapture
+from kiosk.core.config import Config
+from kiosk.core.files import atomic_write, fsync_dir
+from kiosk.storage.db import connect
+from kiosk.storage.sealing import (
     SUFFIX,
     EnvelopeError,
     load_public_key,

@@ -35,8 +35,8 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from kiosk.config import Config, LightScene, LightsSection, UploadSection
-from kiosk.logs import mask_identity
+from kiosk.core.config import Config, LightScene, LightsSection, UploadSection
+from kiosk.ops.logs import mask_identity
 
 STOP_THE_BOOTH = "stop the booth first (sudo systemctl stop kiosk): it holds the camera and the pins"
 NUMPY_TRAP_HINT = (
@@ -398,7 +398,7 @@ def check_qr(reader: QrReaderLike, image: np.ndarray | None = None, label: str =
     """
     expected: str | None = None
     if image is None:
-        from kiosk.vision.phone_screen import render_phone
+        from kiosk.codes.phone_screen import render_phone
 
         expected = SELFTEST_QR_TEXT
         image = render_phone(expected)
@@ -787,7 +787,7 @@ def default_checks(
     config: Config, options: SelftestOptions, pins: PinFactory, prompt: Callable[[str], None]
 ) -> list[Check]:
     """The checks for this booth's configuration, built from the same parts the booth itself uses."""
-    from kiosk import readiness
+    from kiosk.app import readiness
     from kiosk.hw.button import BoothButton
     from kiosk.hw.factory import open_camera
     from kiosk.hw.lights import Lights
@@ -804,7 +804,7 @@ def default_checks(
         return BoothButton(config.gpio.pins.button, pins.get(), config.gpio.button_bounce_s, on_press)
 
     def qr() -> CheckResult:
-        from kiosk.vision.qr import QrReader
+        from kiosk.codes.qr import QrReader
 
         return check_qr(QrReader(), options.qr_image, options.qr_label)
 
@@ -814,7 +814,7 @@ def default_checks(
         opened = open_camera(config.camera, config.data_dir)
         if isinstance(opened, ReplayCamera) and not config.camera.replay_dir:
             # kiosk.example.toml: an empty replay_dir means the built-in scene, as the booth plays it.
-            from kiosk.demo import synthetic_scene
+            from kiosk.demo.director import synthetic_scene
 
             opened.show([synthetic_scene()])
         return opened

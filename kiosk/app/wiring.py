@@ -16,18 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.app.preview import FrameHub, PreviewPump
+from kiosk.app.runtime import Runtime
 from kiosk.booth import Booth, BoothSettings, ButtonPressed
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
-from kiosk.capture import SubjectInfo
-from kiosk.cli.common import CliError
-from kiosk.clock import Clock, SystemClock
-from kiosk.config import Config
-from kiosk.notify import Notifier, Watchdog
-from kiosk.photo import GeometryError, PhotoFormatter
-from kiosk.preview import FrameHub, FrameWorker, PreviewPump
-from kiosk.records import BoothRecords
-from kiosk.reserve import MB, DiskReserve
-from kiosk.runtime import Runtime
+from kiosk.core.capture import SubjectInfo
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.config import Config
+from kiosk.core.errors import CliError
+from kiosk.core.frameworker import FrameWorker
+from kiosk.ops.notify import Notifier, Watchdog
+from kiosk.output.photo import GeometryError, PhotoFormatter
+from kiosk.storage.records import BoothRecords
+from kiosk.storage.reserve import MB, DiskReserve
 from kiosk.vision.report import Message
 
 log = logging.getLogger(__name__)
@@ -113,18 +114,18 @@ def prepare_data_dir(config: Config) -> Path:
 
 def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None) -> Runtime:
     """Everything the booth needs, not yet started. ``camera`` overrides the configured one (demo)."""
-    from kiosk.calibration import Calibration
     from kiosk.codes import CodeConfigError, load_code_reader
+    from kiosk.codes.qr import QrReader, QrScanWorker
     from kiosk.hw.factory import open_camera
     from kiosk.hw.gpio import GpioError, make_pin_factory
     from kiosk.hw.lights import Lights
     from kiosk.hw.supervisor import SupervisedCamera
-    from kiosk.outbox import Outbox
-    from kiosk.sealing import KeyFileError
+    from kiosk.queue.outbox import Outbox
+    from kiosk.storage.sealing import KeyFileError
+    from kiosk.vision.calibration import Calibration
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.interpreter import ModelError
     from kiosk.vision.profiles import ProfileError, load_profile
-    from kiosk.vision.qr import QrReader, QrScanWorker
 
     clock = clock or SystemClock()
     data = prepare_data_dir(config)
@@ -259,7 +260,7 @@ class StaffServer:
     def start(cls, config: Config, runtime: Runtime) -> StaffServer:
         from waitress import create_server
 
-        from kiosk.receiver import serve_until
+        from kiosk.centre.receiver import serve_until
         from kiosk.staff import StaffConsole
         from kiosk.web import create_staff_app
 
@@ -291,7 +292,7 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
 
     camera = None
     if demo:
-        from kiosk.demo import ensure_demo_centre_keys, ensure_demo_keyring, make_demo_camera
+        from kiosk.demo.director import ensure_demo_centre_keys, ensure_demo_keyring, make_demo_camera
 
         prepare_data_dir(config)
         ensure_demo_keyring(config.keyring_path)
@@ -299,7 +300,7 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
         camera = make_demo_camera(config)
     runtime = build_runtime(config, camera=camera)
     if demo:
-        from kiosk.demo import DemoDirector, start_demo_uploader
+        from kiosk.demo.director import DemoDirector, start_demo_uploader
 
         DemoDirector.attach(runtime, config, camera, demo_photos)
         runtime.closers.append(start_demo_uploader(config))
@@ -328,7 +329,7 @@ def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -
     in-process uploader), so a second booth, demo or uploader on the same folder stops with exit 2,
     naming this one.
     """
-    from kiosk.folderlock import FolderBusy, booth_lock, uploader_lock
+    from kiosk.core.folderlock import FolderBusy, booth_lock, uploader_lock
 
     try:
         with contextlib.ExitStack() as locks:

@@ -26,11 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import db
-from kiosk.capture import SubjectInfo
-from kiosk.clock import Clock
 from kiosk.codes.subject import mask_idn, mask_name
-from kiosk.files import atomic_write
+from kiosk.core.capture import SubjectInfo
+from kiosk.core.clock import Clock
+from kiosk.core.files import atomic_write
+from kiosk.storage import db
 from kiosk.vision.report import Report
 
 log = logging.getLogger(__name__)

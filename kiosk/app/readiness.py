@@ -1,6 +1,6 @@
 """Can this booth serve students? The set-up half of the self-test: keys, credentials, staff access.
 
-The hardware checks in ``kiosk.selftest`` ask whether each part works; these ask whether the technician
+The hardware checks in ``kiosk.app.selftest`` ask whether each part works; these ask whether the technician
 has finished the first-boot steps (docs/install.md): the centre's keyring and public key in the data
 folder, the upload credentials, a staff password. They read files only, never the camera or the pins,
 so the systemd units run them before every start (``kiosk selftest --gate``, as ExecCondition=): a
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from kiosk.config import Config
-from kiosk.selftest import CheckResult, fail, ok, skip
+from kiosk.app.selftest import CheckResult, fail, ok, skip
+from kiosk.core.config import Config
 
 INSTALL_GUIDE = "docs/install.md, 'First boot'"
 
@@ -36,8 +36,8 @@ def check_keyring(config: Config) -> CheckResult:
 
 def check_centre_key(config: Config) -> CheckResult:
     """The collection centre's public key, which seals every accepted photo."""
-    from kiosk.outbox import centre_key_path
-    from kiosk.sealing import KeyFileError, load_public_key
+    from kiosk.queue.outbox import centre_key_path
+    from kiosk.storage.sealing import KeyFileError, load_public_key
 
     path = centre_key_path(config)
     try:
@@ -112,7 +112,7 @@ def check_staff_password(config: Config) -> CheckResult:
 
 def check_calibration(config: Config) -> CheckResult:
     """This booth's backdrop colour and pose zero, measured on the booth (``kiosk calibrate``)."""
-    from kiosk.calibration import FRESH, MISSING, Calibration
+    from kiosk.vision.calibration import FRESH, MISSING, Calibration
 
     calibration = Calibration.load(config.data_dir)
     status = calibration.status()

@@ -1,0 +1,1 @@
+"""The booth assembled: wiring from config, the typed runtime, the live preview, self-test and readiness."""
