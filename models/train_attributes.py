@@ -91,7 +91,7 @@ def extract(folder: Path, rows: list[dict], models_dir: Path, cache: Path) -> di
         if i % 1000 == 999:
             print(f"  cropped {i + 1}/{len(rows)} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     out = {"files": np.array([r["file"] for r in rows]), "crops": crops, "found": found}
-    np.savez(cache, **out)
+    np.savez(cache, files=out["files"], crops=crops, found=found)
     return out
 
 

@@ -113,7 +113,8 @@ def picture(still: np.ndarray, report: Report, height: int = 640) -> tuple[bytes
     x1, y1 = min(w_img, int(round(x + w))), min(h_img, int(round(y + h)))
     part = still[y0:y1, x0:x1]
     if part.shape[0] > height:
-        part = cv2.resize(part, (max(1, round(part.shape[1] * height / part.shape[0])), height), cv2.INTER_AREA)
+        size = (max(1, round(part.shape[1] * height / part.shape[0])), height)
+        part = cv2.resize(part, size, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", part, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:
         raise ValueError("JPEG encoding failed")

@@ -269,6 +269,7 @@ class Analyse(State):
                 ctx.photo_jpeg, ctx.review_view = _review_picture(ctx.still, ctx.report)
         except PhotoNotUsable as exc:
             # The checks passed but the head cannot be placed as the spec says: a failure like any other.
+            assert ctx.report is not None  # only the formatter raises it, after the check set the report
             ctx.report = ctx.report.with_failure(exc.check_id, exc.message)
             ctx.photo_jpeg, ctx.review_view = _review_picture(ctx.still, ctx.report)
         except Exception:

@@ -29,7 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask, Response, jsonify, request
@@ -389,11 +389,15 @@ def make_server(
     the headers are in, and the connection closed: waitress would otherwise read the whole body (up to
     ``max_request_body_size``, set here to the envelope limit) before the application sees the request.
     """
-    from waitress.server import create_server
+    from waitress.server import BaseWSGIServer, create_server
 
     adjust.setdefault("max_request_body_size", MAX_ENVELOPE_BYTES + 1)
     server = create_server(app, host=host, port=port, threads=threads, ident="kiosk-receiver", **adjust)
     if authorised is not None:
+        if not isinstance(server, BaseWSGIServer):
+            # waitress answers a host with several addresses from several servers; the check would be skipped
+            server.close()
+            raise ValueError(f"{host}: listens on several addresses; give one")
         server.channel_class = _auth_first_channel(authorised)
     return server
 
@@ -403,15 +407,16 @@ def _auth_first_channel(authorised: Callable[[str | None], bool]) -> type:
     from waitress.parser import HTTPRequestParser
     from waitress.utilities import Error
 
-    class Unauthorized(Error):  # type: ignore[misc]
+    class Unauthorized(Error):
         code = 401
         reason = "Unauthorized"
 
-        def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+        # types-waitress declares the body str; waitress 3 returns it encoded, as bytes
+        def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:  # type: ignore[override]
             status, headers, body = super().to_response(ident)
-            return status, [*headers, ("WWW-Authenticate", 'Bearer realm="kiosk"')], body
+            return status, [*headers, ("WWW-Authenticate", 'Bearer realm="kiosk"')], cast(bytes, body)
 
-    class AuthFirstParser(HTTPRequestParser):  # type: ignore[misc]
+    class AuthFirstParser(HTTPRequestParser):
         def parse_header(self, header_plus: bytes) -> None:
             super().parse_header(header_plus)
             if self.command == "PUT" and not authorised(self.headers.get("AUTHORIZATION")):
@@ -419,7 +424,7 @@ def _auth_first_channel(authorised: Callable[[str | None], bool]) -> type:
                 self.expect_continue = False
                 self.completed = True  # the body is never read; waitress closes after answering
 
-    class AuthFirstChannel(HTTPChannel):  # type: ignore[misc]
+    class AuthFirstChannel(HTTPChannel):
         parser_class = AuthFirstParser
 
     return AuthFirstChannel

@@ -155,7 +155,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     for path in args.images:
         texts = qr.read(read_image(path))
         result = check_texts(reader, texts, time.time())
-        all_ok = all_ok and result.get("ok", False)
+        all_ok = all_ok and bool(result.get("ok", False))
         line = {"file": str(path), **result}
         print(json.dumps(line, ensure_ascii=False) if args.json else _readable(line))
     return 0 if all_ok else 1

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]  # x, y, width, height in frame pixels
 
+# Only QR codes are looked for. zxing-cpp's stub types ``formats`` as BarcodeFormats alone, though its binding
+# (and its own docstring) takes a single BarcodeFormat as well.
+QR_ONLY: zxingcpp.BarcodeFormats = zxingcpp.BarcodeFormat.QRCode  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class QrTuning:
@@ -123,7 +127,7 @@ class QrReader:
         the preview could not be read, so an empty hallway never costs a large frame.
         """
         gray = to_gray(frame)
-        found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True)
+        found = zxingcpp.read_barcodes(gray, formats=QR_ONLY, return_errors=True)
         texts = _valid_texts(found)
         if texts:
             return Scan(texts)
@@ -137,7 +141,7 @@ class QrReader:
         big = detail() if detail is not None else None
         if big is not None:
             big_gray = to_gray(big)
-            texts = _valid_texts(zxingcpp.read_barcodes(big_gray, formats=zxingcpp.BarcodeFormat.QRCode))
+            texts = _valid_texts(zxingcpp.read_barcodes(big_gray, formats=QR_ONLY))
             if texts:
                 return Scan(texts)
             fx, fy = big_gray.shape[1] / gray.shape[1], big_gray.shape[0] / gray.shape[0]
@@ -344,7 +348,7 @@ def flatten(region: np.ndarray) -> np.ndarray:
 
 
 def _read_plain(gray: np.ndarray) -> list[str]:
-    return _valid_texts(zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=False))
+    return _valid_texts(zxingcpp.read_barcodes(gray, formats=QR_ONLY, try_downscale=False))
 
 
 def sighting(gray: np.ndarray, box: Box, tuning: QrTuning) -> Sighting:

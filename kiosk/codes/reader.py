@@ -32,7 +32,8 @@ PLUGIN_RE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 class Decoder(Protocol):
     """One code format. ``decode`` returns the masked subject or raises ``CodeError``."""
 
-    prefix: str
+    @property
+    def prefix(self) -> str: ...
 
     def decode(self, text: str, now: float) -> SubjectInfo: ...
 

@@ -292,7 +292,7 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
 
 
 def _value(tp: Any, value: Any, key: str, meta: Any) -> Any:
-    if is_dataclass(tp):
+    if isinstance(tp, type) and is_dataclass(tp):
         return _build(tp, value, key + ".")
     origin = typing.get_origin(tp)
     if origin is tuple:
@@ -342,7 +342,7 @@ def option_keys(cls: type = Config, prefix: str = "") -> list[str]:
     hints = typing.get_type_hints(cls)
     for f in fields(cls):
         tp = hints[f.name]
-        if is_dataclass(tp):
+        if isinstance(tp, type) and is_dataclass(tp):
             keys.extend(option_keys(tp, f"{prefix}{f.name}."))
         else:
             keys.append(f"{prefix}{f.name}")

@@ -29,7 +29,7 @@ def booth_scene(
     w, h = size
     mid = a.pupil_mid * k
     tx, ty = eye_at[0] * w - mid[0], eye_at[1] * h - mid[1]
-    m = np.float32([[k, 0, tx], [0, k, ty]])
+    m = np.array([[k, 0, tx], [0, k, ty]], dtype=np.float32)
     person = cv2.warpAffine(portrait, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
     mk = m.copy()
     mk[:, :2] /= a.work_scale
@@ -65,7 +65,7 @@ def wink(analyser: Analyser, open_bgr: np.ndarray, shut_bgr: np.ndarray, side: s
     moved = cv2.warpAffine(shut_bgr, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     centre = dst.mean(axis=0)
     eye_w = float(np.linalg.norm(dst[0] - dst[8]))
-    oval = np.zeros((h, w), np.float32)
+    oval: np.ndarray = np.zeros((h, w), np.float32)
     cv2.ellipse(oval, (int(round(centre[0])), int(round(centre[1]))), (int(0.8 * eye_w), int(0.55 * eye_w)),
                 0.0, 0.0, 360.0, 1.0, -1)  # fmt: skip
     oval = cv2.GaussianBlur(oval, (0, 0), max(1.0, 0.15 * eye_w))

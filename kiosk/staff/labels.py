@@ -144,12 +144,14 @@ def local_time(value: str | datetime | None, tz: tzinfo | None, with_date: bool 
         return "–"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            when = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if value.tzinfo is not None and tz is not None:
-        value = value.astimezone(tz)
-    return value.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    else:
+        when = value
+    if when.tzinfo is not None and tz is not None:
+        when = when.astimezone(tz)
+    return when.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 def share(used: float | None, total: float | None) -> dict[str, Any] | None:

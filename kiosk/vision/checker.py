@@ -75,8 +75,8 @@ class ComplianceChecker:
             a = self.analyse(image)
         except ValueError as exc:  # not an image at all (empty, wrong shape)
             log.warning("cannot analyse image: %s", exc)
-            res = CheckResult("single_face", False, 1.0, message("single_face", "none"), {"error": str(exc)})
-            return Report({"single_face": res}, (time.perf_counter() - t0) * 1000, None, ORDER)
+            unusable = CheckResult("single_face", False, 1.0, message("single_face", "none"), {"error": str(exc)})
+            return Report({"single_face": unusable}, (time.perf_counter() - t0) * 1000, None, ORDER)
         a.attributes = self.attributes.predict(a)  # one classifier pass, read by several checks
         results: dict[str, CheckResult] = {}
         for cid, fn in CHECKS.items():

@@ -106,15 +106,16 @@ class FaceLandmarker:
         pts = raw.reshape(468, 3).astype(np.float64)
         return to_source(pts, roi, MESH_INPUT, MESH_INPUT), _sigmoid(float(flag.reshape(-1)[0]))
 
+    @staticmethod
     def _iris_once(
-        self, bgr: np.ndarray, p0: np.ndarray, p1: np.ndarray, mirror: bool
+        iris_model: TfliteModel, bgr: np.ndarray, p0: np.ndarray, p1: np.ndarray, mirror: bool
     ) -> tuple[np.ndarray, np.ndarray, float]:
         w, h = abs(p1[0] - p0[0]), abs(p1[1] - p0[1])
         roi = square_roi((p0[0] + p1[0]) / 2, (p0[1] + p1[1]) / 2, w, h, angle_between(p0, p1), 2.3)
         patch = cv2.cvtColor(warp(bgr, roi, IRIS_INPUT, IRIS_INPUT), cv2.COLOR_BGR2RGB)
         if mirror:
             patch = cv2.flip(patch, 1)
-        contour, iris = self.iris.run((patch.astype(np.float32) / 255.0)[None])
+        contour, iris = iris_model.run((patch.astype(np.float32) / 255.0)[None])
         pts = iris.reshape(5, 3).astype(np.float64)
         eye = contour.reshape(71, 3)[:16].astype(np.float64)
         if mirror:
@@ -138,8 +139,11 @@ class FaceLandmarker:
         full[:468] = pts
         radii = (0.0, 0.0)
         if self.iris is not None:
-            right, right_eye, r_right = self._iris_once(bgr, pts[RIGHT_EYE_OUTER, :2], pts[RIGHT_EYE_INNER, :2], False)
-            left, left_eye, r_left = self._iris_once(bgr, pts[LEFT_EYE_INNER, :2], pts[LEFT_EYE_OUTER, :2], True)
+            iris = self.iris
+            right, right_eye, r_right = self._iris_once(
+                iris, bgr, pts[RIGHT_EYE_OUTER, :2], pts[RIGHT_EYE_INNER, :2], False
+            )
+            left, left_eye, r_left = self._iris_once(iris, bgr, pts[LEFT_EYE_INNER, :2], pts[LEFT_EYE_OUTER, :2], True)
             full[RIGHT_IRIS] = right
             full[LEFT_IRIS] = left
             # The iris model's eyelids are sharper than the mesh's (the mesh keeps a face-shape prior

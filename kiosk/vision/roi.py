@@ -51,14 +51,15 @@ def _crop_to_rect_matrix(rect: RotatedRect, out_w: int, out_h: int) -> np.ndarra
     """2x3 affine that maps source pixels to output pixels of the rect."""
     ex, ey = rect.axes()
     centre = np.array([rect.cx, rect.cy])
-    src = np.float32(
+    src = np.array(
         [
             centre - rect.width / 2 * ex - rect.height / 2 * ey,
             centre + rect.width / 2 * ex - rect.height / 2 * ey,
             centre - rect.width / 2 * ex + rect.height / 2 * ey,
-        ]
+        ],
+        dtype=np.float32,
     )
-    dst = np.float32([[0, 0], [out_w, 0], [0, out_h]])
+    dst = np.array([[0, 0], [out_w, 0], [0, out_h]], dtype=np.float32)
     return cv2.getAffineTransform(src, dst)
 
 

@@ -63,7 +63,7 @@ def r(x: float, nd: int = 3) -> float:
 def polygon_mask(shape: tuple[int, int], points: np.ndarray, hull: bool = False) -> np.ndarray:
     """Boolean mask of a polygon (or its convex hull) given in pixel coordinates."""
     mask = np.zeros(shape, dtype=np.uint8)
-    pts = np.round(points[:, :2]).astype(np.int32)
+    pts: np.ndarray = np.round(points[:, :2]).astype(np.int32)
     if hull:
         pts = cv2.convexHull(pts)
     cv2.fillPoly(mask, [pts.reshape(-1, 1, 2)], 1)

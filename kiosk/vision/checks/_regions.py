@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import PATCH_IED, PATCH_SIDE, FaceAnalysis
@@ -26,7 +27,7 @@ def skin_region(a: FaceAnalysis) -> np.ndarray:
     assert a.patch is not None
     shape = a.patch.bgr.shape[:2]
     skin = face_hull(a)
-    parts = np.zeros(shape, dtype=np.uint8)
+    parts: np.ndarray = np.zeros(shape, dtype=np.uint8)
     for idx in (lm.RIGHT_EYE_CONTOUR, lm.LEFT_EYE_CONTOUR, lm.RIGHT_BROW, lm.LEFT_BROW, lm.OUTER_LIPS):
         parts |= polygon_mask(shape, a.patch.points[list(idx)], hull=True).astype(np.uint8)
     parts = cv2.dilate(parts, np.ones((5, 5), np.uint8))
@@ -64,7 +65,7 @@ class OutputView:
     k: float  # view px per source px
     out_scale: float  # output px per source px
 
-    def to_view(self, xy: np.ndarray) -> np.ndarray:
+    def to_view(self, xy: ArrayLike) -> np.ndarray:
         return (np.asarray(xy, dtype=float) - [self.x0, self.y0]) * self.k
 
     @property
