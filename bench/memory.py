@@ -2,7 +2,7 @@
 
 Each command runs as its own process (``python -m kiosk``), started by a small launcher that reads the
 kernel's accounting of that one child (``os.wait4``, ``ru_maxrss``). The stills are the tests' compliant
-booth scene (a shared face photo posed on the backdrop, ``tests/scenes.py``, 2028x1520) scaled up to
+booth scene (a shared face photo posed on the backdrop, ``tests/helpers/scenes.py``, 2028x1520) scaled up to
 12 MP (4056x3040, the HQ camera) and 48 MP (8000x6000); the oversized images are headers that declare
 20k x 20k (JPEG) and 100k x 100k (PNG) pixels. Target: under 400 MB for crop and queue add on 12 MP.
 Run: ``.venv/bin/python bench/memory.py`` (needs ``../shared/data/faces``).
@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 
-from tests.scenes import compliant_still  # noqa: E402
-from tests.test_pixel_limit import jpeg_declaring, png_declaring  # noqa: E402
+from tests.helpers.bombs import jpeg_declaring, png_declaring  # noqa: E402
+from tests.helpers.scenes import compliant_still  # noqa: E402
 
 FACES = ROOT.parent / "shared" / "data" / "faces"
 TARGET_MB = 400

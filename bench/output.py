@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.output import build_sheet, encode_in_band, make_registration, sheet_jpeg, sheet_pdf, solve  # noqa: E402
 from kiosk.output.render import crop_resize  # noqa: E402
-from tests.test_output_portraits import synthetic_portrait  # noqa: E402
+from tests.helpers.portraits import synthetic_portrait  # noqa: E402
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:

@@ -1,4 +1,7 @@
-"""Shared test helpers: where the team's shared material is, and small fakes for the booth's ports."""
+"""Fixtures every test module may use: mock GPIO pins, a browser, the shared face photos, centre keys.
+
+Plain helpers (no fixtures) live in tests/helpers/ and are imported from there.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_upload_helpers import Keys, write_keys
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-FACES = SHARED / "data" / "faces"
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless Debian chromium as root on a machine with no outside network: no sandbox, no background
-# connections, no first-run or component updates.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt install chromium)"
-)
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.paths import FACES
+from tests.helpers.upload import Keys, write_keys
 
 
 @pytest.fixture

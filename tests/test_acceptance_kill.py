@@ -15,23 +15,24 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, python_env
 
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
-from tests.booth_child import CRASH_POINTS
+from tests.helpers.booth_child import CRASH_POINTS
+from tests.helpers.paths import REPO
+from tests.helpers.upload import Keys, python_env
 
-CHILD = Path(__file__).resolve().parent / "booth_child.py"
 # Where the first booth had already made the photo durable in the queue: the second must recognise U.
 QUEUED_BEFORE_CRASH = set(CRASH_POINTS[CRASH_POINTS.index("envelope_renamed") :])
 
 
 def run_booth(data: Path, keys: Keys, uid: str, crash: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(CHILD), str(data), str(keys.public_path), uid, crash],
+        [sys.executable, "-m", "tests.helpers.booth_child", str(data), str(keys.public_path), uid, crash],
         env=python_env(),
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,8 +10,8 @@ from kiosk.booth import Answer, ButtonPressed, CodeSeen, Touch
 from kiosk.core.capture import AcceptedCapture
 from kiosk.core.config import BoothSection
 from kiosk.storage.sealing import open_envelope, seal_capture
-from tests.fakes import ZHANG
-from tests.test_booth import Rig
+from tests.helpers.booth_rig import Rig
+from tests.helpers.fakes import ZHANG
 
 
 def asking_rig(tmp_path, asks, verdicts=(True,), booth=None) -> Rig:

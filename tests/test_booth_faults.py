@@ -6,17 +6,16 @@ import contextlib
 import time
 from pathlib import Path
 
-from test_booth import Rig
-from test_upload_helpers import Keys
-
 from kiosk.app.runtime import Runtime
 from kiosk.booth import Booth, BoothSettings, CodeSeen, StaffCommand, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.reserve import DiskReserve
-from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
-from tests.tinyfs import fill, tiny_filesystem
+from tests.helpers.booth_rig import Rig
+from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+from tests.helpers.tinyfs import fill, tiny_filesystem
+from tests.helpers.upload import Keys
 
 
 def _booth(records, sink, clock, reserve=None) -> Booth:

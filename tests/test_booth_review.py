@@ -11,7 +11,7 @@ from kiosk.core.config import BoothSection
 from kiosk.vision.checks import ORDER
 from kiosk.vision.messages import MESSAGES
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
-from tests.test_booth import Rig
+from tests.helpers.booth_rig import Rig
 
 SIZE = (1600, 1200)
 FACE = (700.0, 400.0, 200.0, 260.0)

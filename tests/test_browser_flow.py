@@ -19,7 +19,7 @@ import pytest
 from kiosk.core.config import load_config
 from kiosk.demo.director import demo_config
 from kiosk.vision.report import Message
-from tests.conftest import needs_chromium
+from tests.helpers.browser import needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,7 +31,7 @@ pytestmark = [
 def booth(tmp_path, faces_dir):
     from kiosk.app.wiring import start_booth
     from kiosk.vision.checker import ComplianceChecker
-    from tests.scenes import compliant_still
+    from tests.helpers.scenes import compliant_still
 
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -16,7 +16,7 @@ import pytest
 from kiosk.codes.phone_screen import render_phone
 from kiosk.core.config import load_config
 from kiosk.demo.director import demo_config, ensure_demo_centre_keys, ensure_demo_keyring
-from tests.conftest import needs_chromium
+from tests.helpers.browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 

@@ -95,13 +95,13 @@ def test_a_dark_picture_is_refused() -> None:
 
 @pytest.fixture
 def rig(tmp_path: Path):
-    from tests.test_staff_helpers import staff_rig
+    from tests.helpers.staff import staff_rig
 
     yield from staff_rig(tmp_path)
 
 
 def test_the_console_button_measures_the_backdrop_only_while_paused(rig) -> None:
-    from tests.test_staff_helpers import login, page_token
+    from tests.helpers.staff import login, page_token
 
     client = rig.client
     login(client)

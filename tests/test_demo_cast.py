@@ -151,7 +151,7 @@ def test_cast_finds_a_pass_and_a_clear_failure_with_the_real_check(tmp_path, fac
     from kiosk.demo.director import scene_maker
     from kiosk.vision.checker import ComplianceChecker
     from kiosk.vision.checks import ORDER
-    from tests.scenes import compliant_still
+    from tests.helpers.scenes import compliant_still
 
     checker = ComplianceChecker("chsi")
     folder = tmp_path / "photos"

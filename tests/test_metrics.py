@@ -6,29 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from kiosk.staff.health import SystemProbe
 from kiosk.staff.schedule import read_schedule, save_batches
-from tests.test_staff_helpers import GB, DiskUsage, fake_system, make_rig, photograph, photograph_asked
+from tests.helpers.metrics import one, scrape
+from tests.helpers.staff import GB, DiskUsage, fake_system, make_rig, photograph, photograph_asked
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def scrape(rig) -> dict[str, dict[tuple, float]]:
-    rig.clock.advance(5)  # past the health cache
-    resp = rig.client.get("/metrics")
-    assert resp.status_code == 200
-    assert resp.headers["Content-Type"].startswith("text/plain; version=")
-    out: dict[str, dict[tuple, float]] = {}
-    for family in text_string_to_metric_families(resp.get_data(as_text=True)):
-        for sample in family.samples:
-            out.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
-    return out
-
-
-def one(metrics, name, **labels) -> float:
-    return metrics[name][tuple(sorted(labels.items()))]
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, fake_jpeg, make_capture, make_outbox
 
 from kiosk.cli import main
 from kiosk.core.files import atomic_write
 from kiosk.queue.outbox import Backoff, Outbox, OutboxError
 from kiosk.storage.sealing import open_envelope, seal_capture, sha256_hex
+from tests.helpers.upload import Keys, fake_jpeg, make_capture, make_outbox, queue_config
 
 
 class Clock:
@@ -342,17 +342,8 @@ def test_retry_and_export(tmp_path: Path, keys: Keys) -> None:
             outbox.retry(str(uuid.uuid4()))
 
 
-def _config(tmp_path: Path, keys: Keys, target: str = "") -> Path:
-    cfg = tmp_path / "kiosk.toml"
-    cfg.write_text(
-        f'[kiosk]\nid = "booth-07"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[upload]\ncentre_public_key = "{keys.public_path}"\nmin_free_mb = 0\ntarget = "{target}"\n'
-    )
-    return cfg
-
-
 def test_queue_cli(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = str(_config(tmp_path, keys))
+    cfg = str(queue_config(tmp_path, keys))
     photo = tmp_path / "backup.jpg"
     photo.write_bytes(fake_jpeg(3000, seed=9))
     from kiosk.cli.queue import queue_add
@@ -416,14 +407,14 @@ def test_queue_cli(tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str
 def test_queue_cli_errors_are_one_line(
     tmp_path: Path, keys: Keys, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    cfg = str(_config(tmp_path, keys))
+    cfg = str(queue_config(tmp_path, keys))
     assert main([*argv, "-c", cfg]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_queue_add_refuses_non_jpeg_and_missing_key(tmp_path: Path, keys: Keys, capsys, monkeypatch) -> None:
-    cfg = _config(tmp_path, keys)
+    cfg = queue_config(tmp_path, keys)
     photo = tmp_path / "x.png"
     photo.write_bytes(b"\x89PNG....")
     base = ["--uid", "u", "--school", "s", "--level", "l", "-c", str(cfg)]
@@ -442,7 +433,7 @@ def test_queue_add_checker_hook(tmp_path: Path, keys: Keys) -> None:
     from kiosk.core.config import load_config
     from kiosk.core.errors import CliError
 
-    config = load_config(_config(tmp_path, keys))
+    config = load_config(queue_config(tmp_path, keys))
     photo = tmp_path / "p.jpg"
     photo.write_bytes(fake_jpeg(100))
     seen = []
@@ -471,9 +462,9 @@ def test_queue_add_cli_checks_and_cuts_the_photo(
     import numpy as np
 
     from kiosk.vision.checker import ComplianceChecker
-    from tests.scenes import compliant_still
+    from tests.helpers.scenes import compliant_still
 
-    cfg = str(_config(tmp_path, keys))
+    cfg = str(queue_config(tmp_path, keys))
     args = ["--uid", "U-9", "--school", "s", "--level", "本科"]
     monkeypatch.setattr("sys.stdin", io.StringIO("王五\n110101199001015678\n"))
     blank = tmp_path / "blank.jpg"
@@ -498,7 +489,7 @@ def test_queue_add_keeps_identity_off_the_command_line_and_masks_it(
     tmp_path: Path, keys: Keys, capsys, monkeypatch
 ) -> None:
     """ps and sudo logs never see the identity, and an almost-whole ID number is re-masked before sealing."""
-    cfg = str(_config(tmp_path, keys))
+    cfg = str(queue_config(tmp_path, keys))
     photo = tmp_path / "p.jpg"
     photo.write_bytes(fake_jpeg(100))
     base = ["queue", "add", str(photo), "--uid", "U-9", "--school", "s", "--level", "本科", "-c", cfg]

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, make_capture, make_outbox
 
 from kiosk.cli import main
 from kiosk.queue.outbox import Outbox
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
+from tests.helpers.upload import Keys, make_capture, make_outbox
 
 
 def _queue_with_history(data: Path, keys: Keys, centre: Path) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.output import PrintError, send_to_printer
-from tests.test_output_portraits import synthetic_portrait
+from tests.helpers.portraits import synthetic_portrait
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FACES = SHARED / "data" / "faces"

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.output import EncodeError, EncodeRules, encode_in_band, encode_jpeg, make_registration
 from kiosk.output.jfif import normalise
-from tests.test_output_portraits import synthetic_portrait
+from tests.helpers.portraits import synthetic_portrait
 
 KB = 1024
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kiosk.output import MESSAGES, GeometryError, GeometryRules, HeadMeasure, make_registration, solve, within
 from kiosk.output.photo import registration_jpeg
 from kiosk.vision.report import FaceGeometry, Report
-from tests.test_output_portraits import PUPIL, SKIN, synthetic_portrait
+from tests.helpers.portraits import PUPIL, SKIN, synthetic_portrait
 
 W, H = 4056, 3040
 RULES = GeometryRules()

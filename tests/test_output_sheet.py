@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.output import SIX_INCH, build_sheet, sheet_jpeg, sheet_pdf, solve
 from kiosk.output.sheet import MARK, ONE_INCH, PAPER, TWO_INCH, cut_mark_lines, print_rect
-from tests.test_output_portraits import PUPIL, synthetic_portrait
+from tests.helpers.portraits import PUPIL, synthetic_portrait
 
 SPEC_RECTS = {
     (14, 14, 413, 579),

@@ -1,7 +1,7 @@
 """Power loss at every step of accepting a photo: nothing accepted is lost, nothing is delivered twice.
 
 A SIGKILL keeps whatever the kernel has not yet written; a power cut does not. Here one student is
-served by the real booth, records and sealed queue while ``tests/durability.py`` records every
+served by the real booth, records and sealed queue while ``tests/helpers/durability.py`` records every
 operation of the project's file-writing layer (``kiosk.core.files``) and every SQLite commit boundary of
 acceptance. For each recorded event, the data folder a power cut right after it could leave (a
 pessimistic and an optimistic image: folder changes not yet fsynced lost, or kept) is restarted: the
@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys
 
 from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
 from kiosk.core.clock import FakeClock
@@ -24,8 +23,9 @@ from kiosk.storage.records import BoothRecords
 from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
-from tests.durability import DurableDisk
-from tests.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
+from tests.helpers.durability import DurableDisk
+from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
+from tests.helpers.upload import Keys
 
 UID = "2024555"
 DATABASES = ("booth.sqlite", "outbox.sqlite")

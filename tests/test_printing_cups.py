@@ -19,7 +19,7 @@ from kiosk.booth import CodeSeen, Touch
 from kiosk.booth import messages as msg
 from kiosk.output.printing import CupsSheetPrinter, PrintError, print_data, printer_state
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
-from tests.test_booth import Rig
+from tests.helpers.booth_rig import Rig
 
 CUPSD = Path("/usr/sbin/cupsd")
 PRINTER = "kiosk-file"

@@ -10,8 +10,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.sealing import open_envelope
-from tests.test_outbox import _config
-from tests.test_upload_helpers import Keys, fake_jpeg
+from tests.helpers.upload import Keys, fake_jpeg, queue_config
 
 EARRINGS = "If you are wearing earrings or a necklace, please take them off and retake"
 
@@ -31,7 +30,7 @@ def asking_checker(*asked: str):
 
 @pytest.fixture
 def rig(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch):
-    cfg = str(_config(tmp_path, keys))
+    cfg = str(queue_config(tmp_path, keys))
     photo = tmp_path / "backup.jpg"
     photo.write_bytes(fake_jpeg(2000, seed=3))
     checker = {"fn": asking_checker("jewellery", "heavy_makeup")}

@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, fake_jpeg, python_env
 
 from kiosk.cli import main
 from kiosk.cli.queue import queue_add
 from kiosk.core.config import load_config
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.sealing import open_envelope
+from tests.helpers.upload import Keys, fake_jpeg, python_env
 
 PASS = {"pass": True, "checks": {}, "ms": 1}
 STUDENT = {"uid": "U-31", "name": "赵六", "idn": "110101199001019999", "school": "s", "level": "本科"}
@@ -105,7 +105,7 @@ def test_add_killed_at_random_moments_then_rerun_queues_once(tmp_path: Path, key
     import cv2
 
     from kiosk.vision.checker import ComplianceChecker
-    from tests.scenes import compliant_still
+    from tests.helpers.scenes import compliant_still
 
     seed = int(os.environ.get("KIOSK_KILL_SEED", time.time_ns() % 10_000))
     print(f"seed {seed}")

@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_upload_helpers import (
+
+from kiosk.cli import main
+from kiosk.storage.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
+from tests.helpers.upload import (
     Keys,
     free_port,
     make_capture,
     python_env,
     running_receiver,
+    sealed_bomb,
 )
-
-from kiosk.cli import main
-from kiosk.storage.sealing import INFO_PREFIX, EnvelopeHeader, _suite, seal_capture
 
 ALPHA, BETA = "alpha-0123456789abcdef", "beta-0123456789abcdef"
 
@@ -231,9 +232,8 @@ def test_receiver_needs_tokens_bound_to_booths(tmp_path: Path, keys: Keys, capsy
 
 
 def test_a_sealed_zip_bomb_gets_422(tmp_path: Path, keys: Keys) -> None:
-    from test_sealing import _sealed_bomb
 
-    cid, bomb = _sealed_bomb(keys, 40 * 1024 * 1024)
+    cid, bomb = sealed_bomb(keys, 40 * 1024 * 1024)
     with running_receiver(keys.private, tmp_path / "s") as (base, _):
         r = _put(base, cid, bomb)
         assert r.status_code == 422 and "compressed" in r.json()["error"]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from test_upload_helpers import Keys, fake_jpeg, make_capture
 
 from kiosk.cli import main
 from kiosk.storage.sealing import (
@@ -26,6 +25,7 @@ from kiosk.storage.sealing import (
     parse_header,
     seal_capture,
 )
+from tests.helpers.upload import Keys, fake_jpeg, make_capture, sealed_bomb
 
 
 def test_round_trip_keeps_everything(keys: Keys) -> None:
@@ -184,21 +184,9 @@ def test_key_loaders_name_the_problem(tmp_path: Path, keys: Keys) -> None:
         load_private_key(keys.public_path)
 
 
-def _sealed_bomb(keys: Keys, meta_bytes: int) -> tuple[str, bytes]:
-    """A validly sealed envelope (anyone with centre.pub can make one) whose meta.json is deflated padding."""
-    capture = make_capture()
-    header = EnvelopeHeader(capture.capture_id, capture.kiosk_id).encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        meta = {"capture_id": capture.capture_id, "kiosk_id": capture.kiosk_id, "pad": " " * meta_bytes}
-        zf.writestr("meta.json", json.dumps(meta), compresslevel=9)
-        zf.writestr("photo.jpg", capture.photo_jpeg)
-    return capture.capture_id, header + _suite().encrypt(buf.getvalue(), keys.public, info=INFO_PREFIX + header)
-
-
 def test_a_sealed_zip_bomb_is_refused_before_it_is_inflated(tmp_path: Path, keys: Keys, capsys) -> None:
     """A small envelope whose meta.json inflates to 40 MB: refused by open_envelope and by ``kiosk unseal``."""
-    cid, bomb = _sealed_bomb(keys, 40 * 1024 * 1024)
+    cid, bomb = sealed_bomb(keys, 40 * 1024 * 1024)
     assert len(bomb) < 200 * 1024
     with pytest.raises(EnvelopeError, match="compressed"):
         open_envelope(bomb, keys.private)

@@ -13,11 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_upload_helpers import Keys, free_port, python_env
 
 from kiosk.centre.receiver import CaptureStore
 from kiosk.cli import main
 from kiosk.demo.director import StudentCounter
+from tests.helpers.upload import Keys, free_port, python_env
 
 
 def test_receiver_removes_temp_files_of_a_dead_writer_at_start(tmp_path: Path) -> None:

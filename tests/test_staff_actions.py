@@ -10,7 +10,7 @@ import pytest
 from kiosk.queue.outbox import OutboxError
 from kiosk.staff.actions import Actor
 from kiosk.staff.voids import VoidError
-from tests.test_staff_helpers import login, page_token, photograph, staff_rig
+from tests.helpers.staff import login, page_token, photograph, staff_rig
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from kiosk.staff.auth import LoginGuard, PasswordError, PasswordFile, SessionPolicy, attempt_key
-from tests.test_staff_helpers import PASSWORD, csrf_from, login, make_rig, page_token, staff_rig
+from tests.helpers.staff import PASSWORD, csrf_from, login, make_rig, page_token, staff_rig
 
 GET_PAGES = [
     "/staff/",
@@ -363,11 +363,12 @@ def test_console_beyond_loopback_needs_a_declared_tls_proxy(tmp_path):
 
 def test_behind_the_proxy_each_client_keeps_its_own_address(tmp_path):
     """Lockout and audit see the forwarded client, only from the declared proxy; cookies are Secure."""
-    from tests.test_staff_helpers import make_rig
+    from tests.helpers.staff import make_rig
 
     rig = make_rig(tmp_path, max_login_attempts=2, proxy_hops=1, proxy_address="10.0.0.2")
     rig.console.passwords.set("staff", PASSWORD)
     try:
+
         def via_proxy(client_addr: str, password: str):
             env = {"REMOTE_ADDR": "10.0.0.2"}
             hdr = {"X-Forwarded-For": client_addr, "X-Forwarded-Proto": "https"}

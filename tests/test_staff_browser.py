@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from kiosk.staff.schedule import read_schedule, save_batches
-from tests.conftest import needs_chromium
-from tests.test_staff_helpers import PASSWORD, make_rig, photograph
+from tests.helpers.browser import needs_chromium
+from tests.helpers.staff import PASSWORD, make_rig, photograph
 
 pytestmark = [
     pytest.mark.browser,

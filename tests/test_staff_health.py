@@ -7,7 +7,7 @@ import pytest
 from kiosk.staff.actions import Actor
 from kiosk.staff.health import SystemProbe
 from kiosk.web import create_staff_app
-from tests.test_staff_helpers import GB, PASSWORD, DiskUsage, fake_system, login, make_rig, photograph, staff_rig
+from tests.helpers.staff import GB, PASSWORD, DiskUsage, fake_system, login, make_rig, photograph, staff_rig
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from kiosk.staff import labels
 from kiosk.staff.schedule import read_schedule, save_batches
 from kiosk.vision.checks import ORDER
-from tests.test_staff_helpers import login, photograph, staff_rig
+from tests.helpers.staff import login, photograph, staff_rig
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ from datetime import UTC, date
 import pytest
 
 from kiosk.staff.stats import day_report, load_day
-from tests.test_metrics import one, scrape
-from tests.test_staff_helpers import login, photograph, photograph_asked, staff_rig
+from tests.helpers.metrics import one, scrape
+from tests.helpers.staff import login, photograph, photograph_asked, staff_rig
 
 DAY = date(2026, 6, 1)
 

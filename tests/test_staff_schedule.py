@@ -18,7 +18,7 @@ from kiosk.staff.schedule import (
     save_batches,
 )
 from kiosk.staff.store import StaffStore
-from tests.test_staff_helpers import csrf_from, login, make_rig
+from tests.helpers.staff import csrf_from, login, make_rig
 
 GOOD_CSV = """2026届毕业生学历照片采集安排
 日期,开始时间,结束时间,学院/单位/教学点,应到人数,备注

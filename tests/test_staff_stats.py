@@ -11,7 +11,7 @@ import pytest
 from kiosk.staff.progress import batch_progress, day_progress
 from kiosk.staff.schedule import Batch, batches_on, read_schedule, save_batches
 from kiosk.staff.stats import CaptureRow, DayRecords, SessionRow, compute, day_report, load_day
-from tests.test_staff_helpers import login, photograph, staff_rig
+from tests.helpers.staff import login, photograph, staff_rig
 
 DAY = date(2026, 6, 1)
 SCHEDULE = (

@@ -11,7 +11,7 @@ import pytest
 from kiosk.core.config import load_config
 from kiosk.core.errors import CliError
 from kiosk.demo.director import demo_config
-from tests.fakes import ScriptedChecker
+from tests.helpers.fakes import ScriptedChecker
 
 
 class FakeComplianceChecker(ScriptedChecker):

@@ -18,9 +18,10 @@ from kiosk.booth.events import CodeSighted
 from kiosk.vision.checks import ORDER
 from kiosk.vision.messages import MESSAGES
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
-from tests.conftest import REPO, needs_chromium
-from tests.fakes import QUESTIONS
-from tests.student_rig import ScriptedReports, StudentRig, portrait_still
+from tests.helpers.browser import needs_chromium
+from tests.helpers.fakes import QUESTIONS
+from tests.helpers.paths import REPO
+from tests.helpers.student_rig import ScriptedReports, StudentRig, portrait_still
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -62,10 +63,7 @@ POSE = _report(_fail("head_pose", "yaw", FACE, {"yaw": 14.0, "pitch": 1.0, "roll
 PLACEMENT = _report(_fail("head_geometry", "too_far", FACE))
 BLUE_TOP = _report(_fail("clothing_not_blue", "blue", (330.0, 560.0, 360.0, 200.0)))
 ASKED = Report(
-    {
-        cid: CheckResult(cid, True, 0.5, QUESTIONS[cid], ask=True)
-        for cid in ("jewellery", "heavy_makeup")
-    },
+    {cid: CheckResult(cid, True, 0.5, QUESTIONS[cid], ask=True) for cid in ("jewellery", "heavy_makeup")},
     5.0,
     FaceGeometry(box=FACE),
     ORDER,
@@ -87,6 +85,8 @@ class PaperPrinter:
     def print_sheet(self, still, crop) -> str:
         self.jobs += 1
         return f"kiosk-file-{self.jobs}"
+
+
 LONGEST_NOTICE = max(
     (m for m in vars(booth_messages).values() if isinstance(m, Message)), key=lambda m: len(m.en) + len(m.zh)
 )
@@ -238,9 +238,10 @@ def test_each_student_starts_at_the_top_in_chinese_with_no_old_notice(tmp_path, 
         _settle(page, rig)
         assert page.locator("#view-confirm").is_visible() and not page.locator("#notice").is_visible()
         assert page.evaluate("window.scrollY") == 0
-        assert page.locator("#view-confirm h2 .zh").bounding_box()["height"] > page.locator(
-            "#view-confirm h2 .en"
-        ).bounding_box()["height"]  # Chinese is the large line
+        assert (
+            page.locator("#view-confirm h2 .zh").bounding_box()["height"]
+            > page.locator("#view-confirm h2 .en").bounding_box()["height"]
+        )  # Chinese is the large line
 
 
 def test_the_review_marks_the_problem_and_a_blue_top_offers_no_retake(tmp_path, launch_browser):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.config import load_config
+from tests.helpers.units import parse_unit
 
 REPO = Path(__file__).resolve().parents[1]
 SYSTEMD = REPO / "systemd"
@@ -36,22 +37,6 @@ INSTALL_PATHS = (
     "/etc/systemd/system/kiosk-uploader.service",
     "/usr/local/bin/kiosk-browser",
 )
-
-
-def parse_unit(path: Path) -> dict[str, list[str]]:
-    """``Section.Key`` -> every value given, comments left out."""
-    values: dict[str, list[str]] = {}
-    section = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            section = line.strip("[]")
-            continue
-        key, _, value = line.partition("=")
-        values.setdefault(f"{section}.{key.strip()}", []).append(value.strip())
-    return values
 
 
 def executable(path: Path, text: str) -> Path:

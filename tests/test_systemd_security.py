@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_systemd import parse_unit
+from tests.helpers.units import parse_unit
 
 SYSTEMD = Path(__file__).resolve().parents[1] / "systemd"
 MAX_EXPOSURE = 2.0

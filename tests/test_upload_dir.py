@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, make_capture, make_outbox, write_keys
 
 from kiosk.core.config import UploadSection, load_config
 from kiosk.queue.outbox import Backoff
 from kiosk.upload import make_target
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
+from tests.helpers.upload import Keys, make_capture, make_outbox, write_keys
 
 
 @pytest.fixture

@@ -9,16 +9,6 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import (
-    Keys,
-    Script,
-    free_port,
-    make_capture,
-    make_outbox,
-    running_receiver,
-    scripted_server,
-    self_signed_tls,
-)
 
 from kiosk.cli import main
 from kiosk.core.config import UploadSection
@@ -28,6 +18,16 @@ from kiosk.upload import Action, TargetError, make_target
 from kiosk.upload.http import HttpTarget
 from kiosk.upload.loop import Uploader, UploaderBusy, uploader_lock
 from kiosk.upload.outcome import UploadItem, parse_retry_after
+from tests.helpers.upload import (
+    Keys,
+    Script,
+    free_port,
+    make_capture,
+    make_outbox,
+    running_receiver,
+    scripted_server,
+    self_signed_tls,
+)
 
 SLOW_VS_FAST = Backoff(min_s=1, max_s=2, slow_s=1000)
 

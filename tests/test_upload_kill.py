@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, make_capture, make_outbox, python_env, running_receiver, write_keys
+
+from tests.helpers.upload import Keys, make_capture, make_outbox, python_env, running_receiver, write_keys
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import Keys, free_port, make_capture, make_outbox, write_keys
 
 from kiosk.core.config import UploadSection
 from kiosk.queue.outbox import Backoff
@@ -16,6 +15,7 @@ from kiosk.upload import Action, UploadItem, make_target
 from kiosk.upload.loop import Uploader
 from kiosk.upload.outcome import TargetError
 from kiosk.upload.s3 import S3Target
+from tests.helpers.upload import Keys, free_port, make_capture, make_outbox, write_keys
 
 
 @pytest.fixture

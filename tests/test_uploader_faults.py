@@ -7,15 +7,14 @@ import threading
 import time
 from pathlib import Path
 
-from test_upload_helpers import Keys, free_port, make_capture, make_outbox
-
 from kiosk.core.config import load_config
 from kiosk.queue.outbox import Backoff, Outbox
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.http import HttpTarget
 from kiosk.upload.loop import Uploader
 from kiosk.upload.state import StateFile
-from tests.tinyfs import fill, tiny_filesystem
+from tests.helpers.tinyfs import fill, tiny_filesystem
+from tests.helpers.upload import Keys, free_port, make_capture, make_outbox
 
 HOUR = 3600.0
 

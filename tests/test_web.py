@@ -12,7 +12,7 @@ from kiosk.booth import Booth, BoothSettings, CodeSeen, CodeSighted
 from kiosk.core.clock import FakeClock
 from kiosk.storage.records import BoothRecords
 from kiosk.web import create_app
-from tests.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 
 
 class FakeRuntime:

@@ -1,4 +1,4 @@
-"""Shared pieces for the upload-queue tests: keys, captures, and real servers on loopback.
+"""Shared pieces for the upload-queue tests: keys, captures, configs, and real servers on loopback.
 
 Every server here listens on 127.0.0.1 on a free port and is stopped by its context manager.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import io
 import json
 import os
 import random
@@ -15,6 +16,7 @@ import ssl
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -26,7 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from kiosk.centre.receiver import Receiver, make_server, serve_until
 from kiosk.core.capture import AcceptedCapture, SubjectInfo
 from kiosk.queue.outbox import Backoff, Outbox
-from kiosk.storage.sealing import generate_centre_keypair
+from kiosk.storage.sealing import INFO_PREFIX, EnvelopeHeader, _suite, generate_centre_keypair
+from tests.helpers.paths import REPO
 
 CST = timezone(timedelta(hours=8))
 
@@ -73,6 +76,16 @@ def make_capture(
         photo_jpeg=fake_jpeg(photo_size),
         original_jpeg=original,
     )
+
+
+def queue_config(tmp_path: Path, keys: Keys, target: str = "") -> Path:
+    """A kiosk.toml for booth-07 with its data in ``tmp_path/data`` and the queue sealing to ``keys``."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(
+        f'[kiosk]\nid = "booth-07"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[upload]\ncentre_public_key = "{keys.public_path}"\nmin_free_mb = 0\ntarget = "{target}"\n'
+    )
+    return cfg
 
 
 FAST = Backoff(min_s=0.01, max_s=0.05, slow_s=0.05)
@@ -186,10 +199,22 @@ def scripted_server(script: Script, tls: ssl.SSLContext | None = None) -> Iterat
         thread.join(5)
 
 
+def sealed_bomb(keys: Keys, meta_bytes: int) -> tuple[str, bytes]:
+    """A validly sealed envelope (anyone with centre.pub can make one) whose meta.json is deflated padding."""
+    capture = make_capture()
+    header = EnvelopeHeader(capture.capture_id, capture.kiosk_id).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        meta = {"capture_id": capture.capture_id, "kiosk_id": capture.kiosk_id, "pad": " " * meta_bytes}
+        zf.writestr("meta.json", json.dumps(meta), compresslevel=9)
+        zf.writestr("photo.jpg", capture.photo_jpeg)
+    return capture.capture_id, header + _suite().encrypt(buf.getvalue(), keys.public, info=INFO_PREFIX + header)
+
+
 def python_env() -> dict[str, str]:
     """Environment for ``python -m kiosk`` subprocesses: the project on the path, no proxies."""
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(REPO)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(var, None)

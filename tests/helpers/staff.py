@@ -25,7 +25,7 @@ from kiosk.staff.health import SystemProbe
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.sealing import generate_centre_keypair, load_public_key
 from kiosk.web import create_staff_app
-from tests.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
+from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 
 PASSWORD = "correct horse battery"
 FAST_HASH = "scrypt:1024:8:1"  # the real cost (n=32768) is tested once; the rest need not pay it

@@ -20,7 +20,7 @@ from kiosk.core.clock import FakeClock
 from kiosk.storage.records import BoothRecords
 from kiosk.vision.report import Report
 from kiosk.web import create_app
-from tests.fakes import FakeLights, ListSink, decode
+from tests.helpers.fakes import FakeLights, ListSink, decode
 
 
 def portrait_still(size: tuple[int, int] = (1014, 760)) -> np.ndarray:

@@ -2,7 +2,7 @@
 with the camera and the compliance check replaced (the hardware edge). It serves one student and can
 SIGKILL itself at one named step of acceptance.
 
-    python tests/booth_child.py DATA CENTRE_PUB UID CRASH_POINT
+    python -m tests.helpers.booth_child DATA CENTRE_PUB UID CRASH_POINT   (from the repository root)
 
 Prints ``accepted <capture id>``, ``already`` (the booth recognised the student) or ``paused`` and exits
 0, unless it killed itself at CRASH_POINT ("none" runs to the end).
@@ -21,7 +21,7 @@ from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.sealing import SUFFIX, load_public_key
-from tests.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
+from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 
 # Every step boundary of acceptance, in the order the booth passes them.
 CRASH_POINTS = (

@@ -1,0 +1,58 @@
+"""A booth on fake hardware, driven with a fake clock: the state machine tests' rig."""
+
+from __future__ import annotations
+
+from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
+from kiosk.core.clock import FakeClock
+from kiosk.core.config import BoothSection
+from kiosk.storage.records import BoothRecords
+from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+
+
+class Rig:
+    def __init__(self, tmp_path, verdicts=(True,), booth=None, readiness=None):
+        self.clock = FakeClock()
+        self.lights = FakeLights()
+        self.camera = FakeCamera()
+        self.checker = ScriptedChecker(list(verdicts))
+        self.sink = ListSink()
+        self.records = BoothRecords(tmp_path / "booth.sqlite", b"k" * 32, self.clock)
+        self.booth = Booth(
+            BoothSettings(kiosk_id="t1", booth=booth or BoothSection()),
+            self.clock,
+            decode,
+            self.camera,
+            self.lights,
+            self.checker,
+            lambda still, report: b"\xff\xd8jpeg",
+            self.records,
+            self.sink,
+            readiness,
+        )
+
+    @property
+    def state(self) -> str:
+        return self.booth.state.name
+
+    def send(self, event) -> None:
+        self.booth.post(event)
+        self.booth.step()
+
+    def wait(self, seconds: float, step: float = 0.25) -> None:
+        t = 0.0
+        while t < seconds:
+            self.clock.advance(step)
+            t += step
+            self.booth.step()
+
+    def to_review(self, code: str = "GOOD:2024001") -> None:
+        self.send(CodeSeen(code))
+        assert self.state == "confirm"
+        self.send(Touch("confirm"))
+        assert self.state == "pose"
+        self.send(Touch("start"))
+        assert self.state == "countdown"
+        self.wait(3.0)
+        self.booth.step()
+        self.booth.step()
+        assert self.state == "review"
