@@ -62,9 +62,9 @@ def test_void_a_waiting_capture_withdraws_it_and_lets_the_student_retake(rig):
     assert "it will never be sent" in resp.get_data(as_text=True)
     # the queue: settled without sending; the uploader never claims it and retry refuses it
     entry = outbox.get(capture_id)
-    assert (entry.state, entry.reason) == ("done", "voided: wrong student in the photo")
+    assert (entry.state, entry.reason) == ("voided", "wrong student in the photo")
     assert outbox.claim() is None
-    with pytest.raises(OutboxError, match="already done"):
+    with pytest.raises(OutboxError, match="voided by staff"):
         outbox.retry(capture_id)
     # the records: no longer accepted, marked voided
     assert rig.runtime.records.accepted_captures() == []

@@ -336,7 +336,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     c = status.counts
     print(
         f"queue:          {c['pending']} pending, {c['uploading']} uploading, {c['done']} done, "
-        f"{c['quarantined']} quarantined"
+        f"{c['quarantined']} quarantined, {status.voided} voided"
     )
     print(f"oldest waiting: {age(status.oldest_pending_age_s)}")
     print(f"next attempt:   {'-' if status.next_attempt_in_s is None else 'in ' + age(status.next_attempt_in_s)}")

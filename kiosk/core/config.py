@@ -8,6 +8,7 @@ Every option is documented in ``kiosk.example.toml``; a test keeps the two in st
 
 from __future__ import annotations
 
+import logging
 import tomllib
 import types
 import typing
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -151,6 +154,7 @@ class UploadSection:
     s3_region: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+    # Ignored: the booth seals only the 480x640 photo. Kept so that config files that set it still load.
     include_original: bool = False
     retention_days: int = field(default=30, metadata=_range(0, 3650))
     min_free_mb: int = field(default=500, metadata=_range(0, 1_000_000))
@@ -245,6 +249,8 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     config = _build(Config, raw, "")
+    if config.upload.include_original:
+        log.warning("upload.include_original is ignored: the booth seals only the 480x640 photo")
     if data_dir is not None:
         config = config.with_data_dir(data_dir)
     check_staff_listening(config.staff)

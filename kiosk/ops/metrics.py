@@ -132,7 +132,13 @@ class BoothCollector:
             "kiosk_queue_entries",
             "Sealed captures in the upload queue, by state",
             "state",
-            {"pending": q.pending, "uploading": q.uploading, "done": q.done, "quarantined": q.quarantined},
+            {
+                "pending": q.pending,
+                "uploading": q.uploading,
+                "done": q.done,
+                "quarantined": q.quarantined,
+                "voided": q.voided,
+            },
         )
         yield from _gauge(
             "kiosk_queue_oldest_pending_age_seconds", "Age of the oldest capture waiting", q.oldest_pending_age_s

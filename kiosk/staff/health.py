@@ -182,6 +182,7 @@ class QueueHealth:
     uploading: int = 0
     done: int = 0
     quarantined: int = 0
+    voided: int = 0  # withdrawn by staff before they were sent
     oldest_pending_age_s: float | None = None
     last_success_age_s: float | None = None
     last_success_at: float | None = None  # wall-clock seconds
@@ -406,6 +407,7 @@ class HealthMonitor:
             uploading=c.get("uploading", 0),
             done=c.get("done", 0),
             quarantined=c.get("quarantined", 0),
+            voided=status.voided,
             oldest_pending_age_s=_round(status.oldest_pending_age_s),
             last_success_age_s=None if last is None else round(max(0.0, wall - last), 1),
             last_success_at=last,
@@ -420,11 +422,7 @@ class HealthMonitor:
         """When the centre last confirmed a capture; read from the whole queue, so only every half minute."""
         now = self.clock.now()
         if self._success is None or now - self._success[0] >= self.command_cache_s:
-            done_at = [
-                e.done_at
-                for e in outbox.entries("done")
-                if e.done_at is not None and not (e.reason or "").startswith("voided:")
-            ]
+            done_at = [e.done_at for e in outbox.entries("done") if e.done_at is not None]
             self._success = (now, max(done_at) if done_at else None)
         return self._success[1]
 

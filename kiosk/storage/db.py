@@ -34,7 +34,10 @@ def connect(path: Path, migrations: Sequence[str]) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    migrate(conn, migrations)
+    before = conn.execute("PRAGMA user_version").fetchone()[0]
+    if migrate(conn, migrations) != before:
+        # A migration may copy a whole table; fold the WAL back so it does not keep that size on a small card.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return conn
 
 
@@ -58,6 +61,9 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
     for number in range(version, len(migrations)):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                conn.execute("ROLLBACK")  # another process (booth or uploader) applied it meanwhile
+                continue
             for statement in _statements(migrations[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={number + 1}")
