@@ -186,8 +186,12 @@ class Outbox:
         return self.folder.read_checked(entry)
 
     def mark_done(self, capture_id: str, detail: str = "stored") -> None:
-        self.store.mark_done(capture_id)
-        log.info("capture %s done: %s", capture_id, detail)
+        if self.store.mark_done(capture_id):
+            log.info("capture %s done: %s", capture_id, detail)
+        else:
+            log.warning(
+                "capture %s: the centre's answer (%s) came after it was settled; left as it is", capture_id, detail
+            )
         if self.retention_s <= 0:
             self.purge_expired()
 

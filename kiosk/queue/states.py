@@ -1,14 +1,10 @@
 """The states a queued capture can be in, and the only moves between them.
 
-Every change of a row's state goes through :func:`check_transition`, so this table is the whole story
-of a capture's life in the queue (``docs/upload-queue.md`` draws it)::
-
-    (new) ──► pending ──► uploading ──► done
-     │          ▲  │          │
-     │          └──┼──────────┤ retry (after a failure, a restart, or staff)
-     │             │          └──► quarantined ──► pending (staff retry)
-     └─────────────┼─────────────► quarantined
-                   └──► voided ◄── quarantined   (staff withdrew it: never sent)
+Every change of a row's state goes through :func:`check_transition`, so :data:`TRANSITIONS` is the
+whole story of a capture's life in the queue (``docs/upload-queue.md`` draws it): a new row starts
+``pending`` (or ``quarantined`` when reconciliation finds an unreadable envelope); the uploader claims it
+(``uploading``) and settles it as ``done``, back to ``pending`` to wait, or ``quarantined``; staff send a
+quarantined one again (``pending``) or void a waiting or quarantined one (``voided``).
 
 ``done`` and ``voided`` are final: nothing moves a row out of them, so a capture the centre has, or one
 staff withdrew, is never claimed, retried or quarantined again. The values are the text stored in the
