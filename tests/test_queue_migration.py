@@ -17,8 +17,8 @@ from kiosk.queue.schema import MIGRATIONS
 from kiosk.staff.actions import Actor
 from kiosk.storage.db import connect
 from kiosk.storage.sealing import load_public_key
-from tests.test_metrics import one, scrape
-from tests.test_staff_helpers import login, photograph, staff_rig
+from tests.helpers.metrics import one, scrape
+from tests.helpers.staff import login, photograph, staff_rig
 
 OLD_VERSION = 1  # the schema before "voided" was a state
 
@@ -183,7 +183,7 @@ def test_a_config_that_still_sets_include_original_loads(tmp_path: Path, caplog)
     envelope holds only the photo, as it always did (the booth never had an original to give)."""
     from kiosk.core.config import load_config
     from kiosk.storage.sealing import generate_centre_keypair, load_private_key, open_envelope
-    from tests.test_upload_helpers import make_capture
+    from tests.helpers.upload import make_capture
 
     private_pem, public_pem = generate_centre_keypair()
     (tmp_path / "centre.pub").write_bytes(public_pem)

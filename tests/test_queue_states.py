@@ -17,7 +17,7 @@ from kiosk.queue.store import NewRow
 from kiosk.storage.sealing import generate_centre_keypair, load_public_key
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
-from tests.test_upload_helpers import make_capture, make_outbox
+from tests.helpers.upload import make_capture, make_outbox
 
 P, U, D, Q, V = (
     QueueState.PENDING,
