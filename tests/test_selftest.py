@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import urllib.error
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +32,6 @@ from kiosk.app.selftest import (
     check_upload,
     fail,
     format_table,
-    http_status,
     ok,
     run_checks,
 )
@@ -42,6 +42,7 @@ from kiosk.hw.button import BoothButton
 from kiosk.hw.camera import CameraError
 from kiosk.hw.lights import Lights
 from kiosk.hw.replay import ReplayCamera
+from kiosk.ops.probes import head_status
 
 REPO = Path(__file__).resolve().parents[1]
 PINS = PinsSection()
@@ -93,8 +94,14 @@ def ready_data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def synced_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(selftest, "timedatectl_synchronised", lambda: "yes")
+def synced_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A ``timedatectl`` first on PATH that says the clock is synchronised."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "timedatectl"
+    fake.write_text("#!/bin/sh\necho yes\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -521,10 +528,10 @@ def test_unwritable_data_folder_fails(tmp_path: Path) -> None:
 
 
 def test_clock_states() -> None:
-    assert check_clock(lambda: "yes").status is Status.OK
-    unsynced = check_clock(lambda: "no")
+    assert check_clock(lambda argv: "yes").status is Status.OK
+    unsynced = check_clock(lambda argv: "no")
     assert unsynced.status is Status.FAIL and "timedatectl" in unsynced.hint
-    assert check_clock(lambda: None).status is Status.SKIP
+    assert check_clock(lambda argv: None).status is Status.SKIP
 
 
 # -- upload target ---------------------------------------------------------------------------------
@@ -589,7 +596,7 @@ def test_http_status_talks_to_a_real_server(tmp_path: Path) -> None:
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/api"
         config = config_with_target(tmp_path, url)
-        assert http_status(url, 2.0, config.upload) == 404
+        assert head_status(url, 2.0, config.upload) == 404
         assert check_upload(config).status is Status.OK
     finally:
         server.shutdown()

@@ -15,15 +15,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import os
 import shutil
-import ssl
-import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,8 +30,18 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from kiosk.core.config import Config, LightScene, LightsSection, UploadSection
+from kiosk.core.config import Config, LightScene, LightsSection
 from kiosk.ops.logs import mask_identity
+from kiosk.ops.probes import (
+    MODEL_FILES,
+    Runner,
+    probe_centre,
+    probe_clock,
+    probe_disk_free,
+    probe_models,
+    probe_writable,
+)
+from kiosk.ops.probes.centre import Head, head_status
 
 STOP_THE_BOOTH = "stop the booth first (sudo systemctl stop kiosk): it holds the camera and the pins"
 NUMPY_TRAP_HINT = (
@@ -50,14 +55,6 @@ _NUMPY_TRAP_SIGNS = (
     "_ARRAY_API not found",
     "numpy.core.multiarray failed to import",
     "compiled using NumPy 1.x cannot be run",
-)
-# The models the compliance check loads; the face detector comes first.
-MODEL_FILES = (
-    "face_detection_short_range.tflite",
-    "face_landmark.tflite",
-    "iris_landmark.tflite",
-    "selfie_segmentation.tflite",
-    "attributes_int8.tflite",
 )
 SELFTEST_QR_TEXT = "KIOSK-SELFTEST-0123456789"
 DARK_MEAN = 3.0  # a mean brightness below this (of 255) is a black picture
@@ -459,18 +456,27 @@ def check_models(
     names: Sequence[str] = MODEL_FILES,
     clock: Callable[[], float] = time.perf_counter,
 ) -> CheckResult:
-    """Load each face model the compliance check uses and time one inference on a blank input."""
+    """Check each face model the compliance check uses against its checksum, load it, and time one
+    inference on a blank input."""
+    files = probe_models(models_dir, names)
+    if files.value.missing:
+        return fail(
+            "models",
+            files.detail,
+            "the models ship inside the kiosk package: reinstall it (sudo systemd/install.sh), or unset "
+            "$KIOSK_MODELS_DIR if it points elsewhere",
+        )
+    if files.failed:
+        return fail(
+            "models",
+            files.detail,
+            "the file is damaged or was replaced: reinstall the kiosk package (sudo systemd/install.sh); a model "
+            "of your own needs its line in SHA256SUMS next to it (models/README.md)",
+        )
     load_ms: dict[str, float] = {}
     run_ms: dict[str, float] = {}
     for name in names:
         path = models_dir / name
-        if not path.is_file():
-            return fail(
-                "models",
-                f"{path} is missing",
-                "the models ship inside the kiosk package: reinstall it (sudo systemd/install.sh), or unset "
-                "$KIOSK_MODELS_DIR if it points elsewhere",
-            )
         try:
             started = clock()
             model = load_model(path)
@@ -487,7 +493,8 @@ def check_models(
         load_ms[path.stem] = round((loaded - started) * 1000, 1)
         run_ms[path.stem] = round((clock() - loaded) * 1000, 1)
     shown = ", ".join(f"{name} {ms:g} ms" for name, ms in run_ms.items())
-    return ok("models", f"one inference each: {shown}", load_ms=load_ms, run_ms=run_ms)
+    detail = f"one inference each: {shown}" + ("" if files.ok else f"; {files.detail}")
+    return ok("models", detail, load_ms=load_ms, run_ms=run_ms, checksums=files.level.value)
 
 
 def _model_hint(exc: BaseException, path: Path) -> str:
@@ -508,61 +515,45 @@ def check_disk(
     writable: Callable[[Path], bool] | None = None,
 ) -> CheckResult:
     """Free space where the data folder lives, against the watermark below which the booth pauses."""
-    folder = data_dir
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    free_mb = int(disk_usage(folder).free // (1024 * 1024))
+    space = probe_disk_free(data_dir, min_free_mb, disk_usage)
+    free_mb = None if space.value is None else int(space.value.free_bytes // (1024 * 1024))
     data = {"free_mb": free_mb, "min_free_mb": min_free_mb, "path": str(data_dir)}
-    is_writable = writable or (lambda p: os.access(p, os.W_OK | os.X_OK))
-    if not is_writable(folder):
+    access = probe_writable(data_dir, writable)
+    if access.failed:
         return fail(
             "disk",
-            f"{folder} is not writable for this user",
+            access.detail,
             "run the self-test as the kiosk user (sudo -u kiosk ...); the data folder belongs to kiosk, mode 0700",
             **data,
         )
-    detail = f"{free_mb} MB free for {data_dir} (the booth pauses below {min_free_mb} MB)"
-    if free_mb < min_free_mb:
+    if space.failed:
         return fail(
             "disk",
-            detail,
+            space.detail,
             "make room: check that the uploader runs (journalctl -u kiosk-uploader), lower upload.retention_days, "
             "or use a bigger SD card",
             **data,
         )
-    return ok("disk", detail, **data)
-
-
-def timedatectl_synchronised(timeout_s: float = 5.0) -> str | None:
-    """``yes``/``no`` from timedatectl, or None when it cannot tell (no systemd, no timedated)."""
-    try:
-        done = subprocess.run(
-            ["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    answer = done.stdout.strip()
-    return answer or None
+    return ok("disk", space.detail, **data)
 
 
 def check_clock(
-    synchronised: Callable[[], str | None] | None = None,
+    run: Runner | None = None,
     now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
 ) -> CheckResult:
-    """Whether the clock is synchronised: capture codes carry their issue time and are checked against it."""
+    """Whether the clock is synchronised: capture codes carry their issue time and are checked against it.
+
+    ``run`` answers for ``timedatectl`` (the real command unless a test says otherwise).
+    """
     stamp = now().isoformat(timespec="seconds")
-    answer = (synchronised or timedatectl_synchronised)()
-    if answer is None:
-        return skip("clock", f"synchronisation unknown (timedatectl not available); the clock says {stamp}")
-    if answer == "yes":
-        return ok("clock", f"synchronised; {stamp}")
+    synced = probe_clock(run, timeout_s=5.0)
+    if synced.value is None:
+        return skip("clock", f"{synced.detail}; the clock says {stamp}")
+    if synced.ok:
+        return ok("clock", f"{synced.detail}; {stamp}")
     return fail(
         "clock",
-        f"not synchronised; the clock says {stamp}",
+        f"{synced.detail}; the clock says {stamp}",
         "connect the booth to a network with internet (or an NTP server) and wait a minute; offline booths "
         "need a battery-backed clock (Pi 5: an RTC battery) set once with 'sudo timedatectl set-time'",
     )
@@ -571,23 +562,9 @@ def check_clock(
 # -- upload target ---------------------------------------------------------------------------------
 
 
-def http_status(url: str, timeout_s: float, upload: UploadSection) -> int:
-    """The HTTP status a HEAD request to ``url`` gets (any answer counts); raises when none arrives."""
-    context = ssl.create_default_context(cafile=upload.ca_file or None)
-    if not upload.verify_tls:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    request = urllib.request.Request(url, method="HEAD")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s, context=context) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-
-
 def check_upload(
     config: Config,
-    probe: Callable[[str, float, UploadSection], int] = http_status,
+    probe: Head = head_status,
     has_module: Callable[[str], bool] = lambda name: importlib.util.find_spec(name) is not None,
     timeout_s: float = 5.0,
 ) -> CheckResult:
@@ -595,17 +572,16 @@ def check_upload(
     url = config.upload_target
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    timeout_s = min(timeout_s, config.upload.timeout_s)
     if scheme == "dir":
         return _check_folder_target(Path(unquote(parts.path)), config.data_dir / "upload")
     if scheme in ("http", "https"):
-        return _check_server(url, probe, timeout_s, config.upload)
+        return _check_server(url, probe, timeout_s, config)
     if scheme == "s3":
         if not has_module("boto3"):
             return skip("upload", f"{url}: not checked, boto3 is not installed (/opt/kiosk/venv/bin/pip install boto3)")
         region = config.upload.s3_region or "us-east-1"
         endpoint = config.upload.s3_endpoint_url or f"https://s3.{region}.amazonaws.com"
-        result = _check_server(endpoint, probe, timeout_s, config.upload)
+        result = _check_server(endpoint, probe, timeout_s, config, "upload.s3_endpoint_url")
         if result.failed:
             return result
         return ok("upload", f"{url}: endpoint {endpoint} answers (credentials are checked by the first upload)")
@@ -634,24 +610,24 @@ def _check_folder_target(folder: Path, default: Path) -> CheckResult:
     return ok("upload", f"{folder} is writable")
 
 
-def _check_server(
-    url: str, probe: Callable[[str, float, UploadSection], int], timeout_s: float, upload: UploadSection
-) -> CheckResult:
-    try:
-        status = probe(url, timeout_s, upload)
-    except Exception as exc:
-        reason = getattr(exc, "reason", None) or exc
+def _check_server(url: str, head: Head, timeout_s: float, config: Config, option: str = "upload.target") -> CheckResult:
+    """Ask the server through the uploader's own connection (``kiosk.ops.probes.probe_centre``)."""
+    reached = probe_centre(url, config.upload, timeout_s, head, option)
+    answer = reached.value
+    if answer.http_status is None:
         hint = "check the network cable or Wi-Fi, DNS, and the address in [upload] target"
-        if isinstance(reason, ssl.SSLError) or "CERTIFICATE" in str(reason).upper():
+        if answer.refused_by_config:
+            hint = "the uploader refuses this too: see [upload] in kiosk.example.toml"
+        elif answer.tls_refused:
             hint = "the centre's TLS certificate is not trusted: set upload.ca_file to the CA that signs it"
-        return fail("upload", f"{url} cannot be reached: {_describe(reason)}", hint)
-    if status >= 500:
+        return fail("upload", reached.detail, hint)
+    if reached.failed:
         return fail(
             "upload",
-            f"{url} answers HTTP {status}",
+            reached.detail,
             "the centre's server reports an error: tell the centre; photos wait safely in the queue",
         )
-    return ok("upload", f"{url} answers (HTTP {status})", http_status=status)
+    return ok("upload", reached.detail, http_status=answer.http_status)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

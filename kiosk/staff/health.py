@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.core.clock import Clock
+from kiosk.ops.probes import Runner, probe_clock, probe_disk_free, run_command
 from kiosk.staff.store import StaffStore
 
 log = logging.getLogger(__name__)
@@ -46,23 +46,12 @@ UNDER_VOLTAGE_OCCURRED = 1 << 16
 THROTTLED_OCCURRED = 1 << 18
 
 
-def run_command(argv: Sequence[str], timeout_s: float = 2.0) -> str | None:
-    """The command's stdout, or None when it is not installed, fails or hangs."""
-    if shutil.which(argv[0]) is None:
-        return None
-    try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
-
-
 @dataclass(frozen=True)
 class SystemProbe:
     """Where the snapshot reads the operating system from (the real one unless a test says otherwise)."""
 
     root: Path = Path("/")
-    run: Callable[[Sequence[str]], str | None] = run_command
+    run: Runner = run_command
     disk_usage: Callable[[Path], Any] = shutil.disk_usage
 
     def read(self, relative: str) -> str | None:
@@ -113,8 +102,7 @@ class SystemProbe:
         return values.get("MemTotal"), values.get("MemAvailable")
 
     def clock_synchronised(self) -> bool | None:
-        out = self.run(["timedatectl", "show", "-p", "NTPSynchronized", "--value"])
-        return None if out is None else out == "yes"
+        return probe_clock(self.run).value
 
 
 @dataclass(frozen=True)
@@ -348,17 +336,17 @@ class HealthMonitor:
         )
 
     def _disk(self) -> DiskHealth:
-        folder = self.data_dir
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        try:
-            usage = self.probe.disk_usage(folder)
-            free, total = usage.free / MB, usage.total / MB
-        except Exception:
-            log.exception("disk usage of %s failed", folder)
+        space = probe_disk_free(self.data_dir, self.min_free_mb, self.probe.disk_usage)
+        if space.value is None:
+            log.warning("%s", space.detail)
             return DiskHealth(str(self.data_dir), None, None, self.min_free_mb, False)
+        total = space.value.total_mb
         return DiskHealth(
-            str(self.data_dir), round(free, 1), round(total, 1), self.min_free_mb, free >= self.min_free_mb
+            str(self.data_dir),
+            round(space.value.free_mb, 1),
+            None if total is None else round(total, 1),
+            self.min_free_mb,
+            space.ok,
         )
 
     def _system(self) -> SystemHealth:

@@ -8,6 +8,7 @@ cross a network in clear.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
@@ -33,6 +34,65 @@ def check_endpoint(url: str, option: str) -> None:
         raise TargetError(f"{option}: put credentials in upload.token_file (or the s3_* options), not in the URL")
 
 
+@dataclass
+class Connection:
+    """How the booth talks HTTP to the centre: one requests session (certifi's CA bundle unless a CA file
+    is configured), one TLS setting, one timeout, redirects never followed.
+
+    The uploader sends through it and the self-test's reachability probe asks through it, so the two
+    cannot come to different conclusions about the centre's certificate.
+    """
+
+    session: requests.Session
+    verify: bool | str  # passed per request: requests lets REQUESTS_CA_BUNDLE override session.verify
+    timeout_s: float
+
+    def request(
+        self, method: str, url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> requests.Response:
+        return self.session.request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            timeout=(self.timeout_s, self.timeout_s),
+            allow_redirects=False,
+            verify=self.verify,
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def open_connection(
+    url: str, *, verify: bool | str = True, timeout_s: float = 30.0, session: requests.Session | None = None
+) -> Connection:
+    """The connection for ``url``: a plain ``http://`` one (loopback only) never goes through a proxy."""
+    session = session or requests.Session()
+    if urlsplit(url).scheme == "http":
+        session.trust_env = False
+    return Connection(session, verify, timeout_s)
+
+
+def certificate_untrusted(exc: BaseException) -> bool:
+    """Whether a request failed because the centre's TLS certificate is not trusted (not a network fault)."""
+    text = str(exc)
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+
+
+def failure_outcome(exc: requests.exceptions.RequestException, timeout_s: float) -> Outcome:
+    """What a request that got no answer means for the capture being sent."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        if certificate_untrusted(exc):
+            return Outcome(Action.RETRY_SLOW, "centre's TLS certificate is not trusted; check upload.ca_file")
+        return Outcome(Action.RETRY, "TLS handshake failed")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return Outcome(Action.RETRY, f"no answer within {timeout_s:g} s")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return Outcome(Action.RETRY, "cannot reach the centre (connection failed)")
+    return Outcome(Action.RETRY, f"request failed ({type(exc).__name__})")
+
+
 class HttpTarget:
     """The collection centre's HTTP API (or ``kiosk receiver``)."""
 
@@ -50,11 +110,10 @@ class HttpTarget:
         self.base = base_url.rstrip("/")
         self.description = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self.token = token
+        self.connection = open_connection(base_url, verify=verify, timeout_s=timeout_s, session=session)
         self.timeout_s = timeout_s
-        self.session = session or requests.Session()
-        if parts.scheme == "http":
-            self.session.trust_env = False  # loopback: never through a proxy
-        self.verify = verify  # passed per request: requests lets REQUESTS_CA_BUNDLE override session.verify
+        self.session = self.connection.session
+        self.verify = verify
         if parts.scheme == "https" and verify is False:
             log.warning("TLS certificate checks are OFF for %s (upload.verify_tls = false)", self.description)
         if not token:
@@ -72,26 +131,11 @@ class HttpTarget:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            resp = self.session.put(
-                self.url_for(item.capture_id),
-                data=body,
-                headers=headers,
-                timeout=(self.timeout_s, self.timeout_s),
-                allow_redirects=False,
-                verify=self.verify,
-            )
-        except requests.exceptions.SSLError as exc:
-            if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
-                return Outcome(Action.RETRY_SLOW, "centre's TLS certificate is not trusted; check upload.ca_file")
-            return Outcome(Action.RETRY, "TLS handshake failed")
-        except requests.exceptions.Timeout:
-            return Outcome(Action.RETRY, f"no answer within {self.timeout_s:g} s")
-        except requests.exceptions.ConnectionError:
-            return Outcome(Action.RETRY, "cannot reach the centre (connection failed)")
+            resp = self.connection.request("PUT", self.url_for(item.capture_id), data=body, headers=headers)
         except requests.exceptions.RequestException as exc:
-            return Outcome(Action.RETRY, f"request failed ({type(exc).__name__})")
+            return failure_outcome(exc, self.timeout_s)
         with resp:
             return classify_http(resp.status_code, resp.headers, resp.content, item.sha256)
 
     def close(self) -> None:
-        self.session.close()
+        self.connection.close()

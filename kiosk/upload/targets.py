@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from kiosk.core.config import UploadSection
 from kiosk.upload.outcome import Target, TargetError
+
+if TYPE_CHECKING:
+    from kiosk.upload.http import Connection
 
 
 def read_token(upload: UploadSection) -> str:
@@ -34,6 +38,22 @@ def tls_verify(upload: UploadSection) -> bool | str:
             raise TargetError(f"upload.ca_file: {path}: no such file")
         return str(path)
     return True
+
+
+def connection_for(
+    url: str, upload: UploadSection, timeout_s: float | None = None, option: str = "upload.target"
+) -> Connection:
+    """The HTTP connection the uploader would use for ``url`` under ``upload``'s TLS settings.
+
+    ``url`` must pass the uploader's endpoint rule (``https://``, or ``http://`` to this machine);
+    ``timeout_s`` defaults to ``upload.timeout_s``. Raises ``TargetError`` (naming ``option``) for an endpoint
+    the uploader refuses, and for a missing CA file.
+    """
+    from kiosk.upload.http import check_endpoint, open_connection
+
+    check_endpoint(url, option)
+    timeout = upload.timeout_s if timeout_s is None else timeout_s
+    return open_connection(url, verify=tls_verify(upload), timeout_s=timeout)
 
 
 def make_target(url: str, upload: UploadSection, default_dir: Path | None = None) -> Target:
