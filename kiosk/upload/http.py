@@ -104,17 +104,21 @@ class HttpTarget:
         timeout_s: float = 30.0,
         verify: bool | str = True,
         session: requests.Session | None = None,
+        connection: Connection | None = None,
     ) -> None:
+        """``connection`` (from ``kiosk.upload.targets.connection_for``) replaces timeout_s, verify and session."""
         parts = urlsplit(base_url)
         check_endpoint(base_url, "upload.target")
         self.base = base_url.rstrip("/")
         self.description = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self.token = token
-        self.connection = open_connection(base_url, verify=verify, timeout_s=timeout_s, session=session)
-        self.timeout_s = timeout_s
+        self.connection = connection or open_connection(
+            base_url, verify=verify, timeout_s=timeout_s, session=session
+        )
+        self.timeout_s = self.connection.timeout_s
         self.session = self.connection.session
-        self.verify = verify
-        if parts.scheme == "https" and verify is False:
+        self.verify = self.connection.verify
+        if parts.scheme == "https" and self.verify is False:
             log.warning("TLS certificate checks are OFF for %s (upload.verify_tls = false)", self.description)
         if not token:
             log.warning("no upload token configured for %s", self.description)

@@ -67,7 +67,8 @@ def make_target(url: str, upload: UploadSection, default_dir: Path | None = None
     if scheme in ("https", "http"):
         from kiosk.upload.http import HttpTarget
 
-        return HttpTarget(url, token=read_token(upload), timeout_s=upload.timeout_s, verify=tls_verify(upload))
+        token = read_token(upload)
+        return HttpTarget(url, token=token, connection=connection_for(url, upload))
     if scheme == "s3":
         from kiosk.upload.s3 import S3Target
 
