@@ -15,8 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_upload_helpers import free_port, self_signed_tls
-from tinyfs import fill, tiny_filesystem
 
 from kiosk.app.selftest import Status, check_clock, check_disk, check_models, check_upload
 from kiosk.core.config import UploadSection, load_config
@@ -30,6 +28,8 @@ from kiosk.ops.probes import (
     probe_writable,
 )
 from kiosk.upload import Action, UploadItem, make_target
+from tests.helpers.tinyfs import fill, tiny_filesystem
+from tests.helpers.upload import free_port, self_signed_tls
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -70,9 +70,8 @@ def test_clock_probe_without_timedatectl_is_unknown(tmp_path: Path, monkeypatch:
 
 
 def test_selftest_and_staff_health_read_the_same_timedatectl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from test_staff_helpers import make_rig
-
     from kiosk.staff.health import SystemProbe
+    from tests.helpers.staff import make_rig
 
     fake_command(tmp_path / "bin", "timedatectl", "echo no")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
@@ -128,7 +127,12 @@ def test_disk_that_cannot_be_measured_fails_with_the_reason(tmp_path: Path) -> N
 
 def test_writable_probe_asks_the_folder_that_exists(tmp_path: Path) -> None:
     asked: list[Path] = []
-    result = probe_writable(tmp_path / "data", lambda p: asked.append(p) or False)
+
+    def read_only(path: Path) -> bool:
+        asked.append(path)
+        return False
+
+    result = probe_writable(tmp_path / "data", read_only)
     assert asked == [tmp_path] and result.level is Level.FAIL and str(tmp_path) in result.detail
     assert probe_writable(tmp_path / "data").level is Level.OK
 
