@@ -7,6 +7,7 @@ capture voided on the new version is.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def reopen(rig) -> Outbox:
 def what_staff_see(rig) -> dict:
     m = scrape(rig)
     csv = rig.client.get("/staff/statistics.csv").get_data(as_text=True)
+    uploads = rig.client.get("/staff/uploads").get_data(as_text=True)
     return {
         "queue": {
             state: one(m, "kiosk_queue_entries", state=state)
@@ -76,6 +78,7 @@ def what_staff_see(rig) -> dict:
         "last_success": one(m, "kiosk_queue_last_success_timestamp_seconds"),
         "today": rig.client.get("/staff/api/live").get_json()["today"],
         "csv": csv,
+        "uploads_page": dict(re.findall(r'<span class="en">(\w+)</span></dt><dd[^>]*>(\d+)</dd>', uploads)),
     }
 
 
@@ -95,6 +98,7 @@ def test_an_old_booths_voided_rows_become_voided_and_count_the_same(rig):
     before = what_staff_see(rig)
     assert before["queue"] == {"pending": 1, "uploading": 0, "done": 1, "quarantined": 0, "voided": 2}
     assert (before["accepted"], before["voided"]) == (2, 2)
+    assert before["uploads_page"] == {"Waiting": "1", "Sending": "0", "Done": "1", "Quarantined": "0", "Voided": "2"}
     assert before["last_success"] == outbox.get(sent).done_at
 
     rewrite_as_old_booth(outbox.db_path)
@@ -126,7 +130,7 @@ def test_an_old_booths_voided_rows_become_voided_and_count_the_same(rig):
     assert status.counts == {"pending": 1, "uploading": 0, "done": 1, "quarantined": 0} and status.voided == 2
 
     after = what_staff_see(rig)
-    assert after["queue"] == before["queue"]
+    assert (after["queue"], after["uploads_page"]) == (before["queue"], before["uploads_page"])
     assert after["last_success"] == before["last_success"]
     assert (after["accepted"], after["voided"], after["today"], after["csv"]) == (
         before["accepted"],
