@@ -214,6 +214,54 @@ TURNED: dict[str, str] = {
     "s40_09": "head plainly turned or tilted",
 }
 
+# Second look, at 2x (the mouth cropped at 4x): the photos head_pose or mouth_closed failed while they
+# were labelled compliant, judged on the photo beside the same person's other photos, not on the measured
+# angle or gap. The plainly broken ones are added here (turns as wide as labelled ones of the same person;
+# a row of teeth, lips apart); the doubtful (s16_04, s18_01, s28_10, s30_10, s3_01, s6_09, tilts near
+# 8 deg) stay compliant. Only disputed photos were looked at again, so labels the checks agree with were
+# not re-examined: the corrected figures lean the checks' way (models/README.md gives both).
+SECOND_LOOK_TURNED: dict[str, str] = {
+    "s1_02": "head plainly turned (second look)",
+    "s10_09": "head plainly turned (second look)",
+    "s13_06": "head plainly turned (second look)",
+    "s16_07": "head plainly turned (second look)",
+    "s17_07": "head plainly turned (second look)",
+    "s17_10": "head plainly turned (second look)",
+    "s23_04": "head plainly turned (second look)",
+    "s23_06": "head plainly turned (second look)",
+    "s23_09": "head plainly turned (second look)",
+    "s25_02": "head plainly turned (second look)",
+    "s26_04": "head plainly turned (second look)",
+    "s26_05": "head plainly turned (second look)",
+}
+
+SECOND_LOOK_MOUTH: dict[str, str] = {
+    "s6_02": "teeth showing (second look)",
+    "s8_01": "teeth showing (second look)",
+    "s8_10": "teeth showing (second look)",
+    "s10_01": "teeth showing (second look)",
+    "s10_02": "teeth showing (second look)",
+    "s10_03": "teeth showing (second look)",
+    "s10_04": "teeth showing (second look)",
+    "s12_08": "teeth showing (second look)",
+    "s22_02": "teeth showing (second look)",
+    "s22_09": "teeth showing (second look)",
+    "s30_02": "teeth showing (second look)",
+    "s32_10": "teeth showing (second look)",
+    "s33_10": "teeth showing (second look)",
+    "s38_01": "mouth open (second look)",
+    "s38_03": "teeth showing (second look)",
+    "s38_05": "mouth open (second look)",
+    "s38_07": "teeth showing (second look)",
+    "s40_02": "teeth showing (second look)",
+    "s40_03": "teeth showing (second look)",
+    "s40_05": "mouth open (second look)",
+    "s40_10": "teeth showing (second look)",
+}
+
+TURNED |= SECOND_LOOK_TURNED
+MOUTH |= SECOND_LOOK_MOUTH
+
 GAZE: dict[str, str] = {
     "s11_05": "eyes rolled up",
     "s26_07": "eyes rolled up",

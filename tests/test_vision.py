@@ -7,6 +7,7 @@ rotated, recoloured top, ...). Skipped when the shared photos are not present.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 from kiosk.demo.scene import BOOTH_BLUE_BGR, booth_scene
 from kiosk.vision import landmarks as lm
 from kiosk.vision.checker import ComplianceChecker
+from kiosk.vision.checks import eyes_open, gaze
+from kiosk.vision.profiles import Profile
 from kiosk.vision.report import Report
 
 FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
@@ -170,6 +173,44 @@ def test_closed_eyes_fail(checker: ComplianceChecker) -> None:
     rep = checker.check(cv2.imread(str(FACES / "celeba_aligned89_009931.jpg")))
     assert failed(rep, "eyes_open")
     assert rep.checks["eyes_open"].message.en == "Please keep your eyes open"
+
+
+def _yaw_limit(profile: Profile, degrees: float) -> Profile:
+    """The profile with its turn limits (head pose, and the near-eye-only turn of eyes_open) at ``degrees``."""
+    data = copy.deepcopy(profile.data)
+    data["pose"]["yaw_deg"] = degrees
+    data["eyes_open"]["near_eye_yaw_deg"] = degrees
+    return Profile(profile.name, data)
+
+
+def test_turned_head_is_asked_to_face_the_camera_not_to_look_into_it(checker: ComplianceChecker) -> None:
+    """A head turned ~40 degrees whose eyes look back at the lens: the irises sit off-centre in the eyes,
+    but the student is looking at the camera; the one thing to fix is the turn."""
+    img = cv2.imread(str(FACES / "celeba_aligned89_001231.jpg"))
+    rep = checker.check(img)
+    assert failed(rep, "head_pose")
+    assert passed(rep, "gaze") and rep.checks["gaze"].value["judged"] is False
+    told = [c.message.en for c in rep.checks.values() if not c.passed]
+    assert "Please face the camera straight on." in told and "Please look into the camera" not in told
+    # Within a (hypothetical) 60-degree turn limit the same offset is judged, and fails.
+    assert not gaze.run(checker.analyse(img), _yaw_limit(checker.profile, 60.0)).passed
+
+
+def test_far_eye_of_a_turned_head_is_not_read_as_shut(checker: ComplianceChecker) -> None:
+    """Turned ~35 degrees with both eyes open: the far eye, half behind the nose, measures 0.026."""
+    img = cv2.imread(str(FACES / "celeba_aligned89_006094.jpg"))
+    rep = checker.check(img)
+    assert failed(rep, "head_pose") and passed(rep, "eyes_open")
+    assert not eyes_open.run(checker.analyse(img), _yaw_limit(checker.profile, 60.0)).passed
+
+
+def test_shut_eyes_on_a_turned_head_still_fail(checker: ComplianceChecker) -> None:
+    rep = checker.check(cv2.imread(str(FACES / "celeba_aligned89_009931.jpg")))
+    assert abs(rep.checks["head_pose"].value["yaw"]) > float(checker.profile.get("pose.yaw_deg"))
+    assert failed(rep, "eyes_open")
+    # and judged on the near eye alone, they still fail
+    assert not eyes_open.run(checker.analyse(cv2.imread(str(FACES / "celeba_aligned89_009931.jpg"))),
+                             _yaw_limit(checker.profile, 15.0)).passed
 
 
 def test_sideways_gaze_fails(checker: ComplianceChecker) -> None:

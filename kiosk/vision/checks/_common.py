@@ -8,6 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.messages import OK, message
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult
@@ -54,6 +55,13 @@ def ask_band(profile: Profile, check_id: str) -> tuple[float, float]:
     fails; a band with from == to never asks."""
     lo, hi = (float(v) for v in profile.get(f"ask.{check_id}"))
     return min(lo, hi), max(lo, hi)
+
+
+def beyond_pose_limit(a: FaceAnalysis, p: Profile) -> bool:
+    """The head is turned past head_pose's final yaw limit (``pose.yaw_deg``). head_pose fails such a photo
+    and asks the student to face the camera; a measure that assumes a frontal face (where the iris sits in
+    the eye: gaze) reads the turn, not the rule, so it is not judged there."""
+    return a.pose is not None and abs(a.pose.yaw) > float(p.get("pose.yaw_deg"))
 
 
 def r(x: float, nd: int = 3) -> float:

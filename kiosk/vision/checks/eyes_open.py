@@ -6,7 +6,9 @@ iris model's eye contour, which follows a shut lid that the mesh alone draws ope
 pair fails when the smaller eye is under ``min_ratio`` of the larger: one eye shut (a wink) while the
 other is open. The ratio needs no absolute scale, so naturally narrow eyes, narrow on both sides, are
 not failed by it; it is judged only up to ``ratio_max_yaw_deg`` of head turn, beyond which the far eye
-looks narrower by perspective alone.
+looks narrower by perspective alone. Beyond ``near_eye_yaw_deg`` (a turn head_pose fails anyway) only the
+more open eye is judged: the far eye, half behind the nose, reads shut on open-eyed press photos turned
+25-50 degrees, while eyes shut on a turned head still fail on the near one.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     smaller, larger = min(right, left), max(right, left)
     ratio = smaller / larger if larger > 0 else 0.0
     frontal = a.pose is not None and abs(a.pose.yaw) <= float(p.get("eyes_open.ratio_max_yaw_deg"))
-    score = shortfall(smaller, limit, limit / 6)
+    far_eye_hidden = a.pose is not None and abs(a.pose.yaw) > float(p.get("eyes_open.near_eye_yaw_deg"))
+    judged = larger if far_eye_hidden else smaller
+    score = shortfall(judged, limit, limit / 6)
     if frontal:
         score = max(score, shortfall(ratio, min_ratio, 0.05))
-    passed = smaller >= limit and (ratio >= min_ratio or not frontal)
+    passed = judged >= limit and (ratio >= min_ratio or not frontal)
     return result(ID, p, passed, score, "closed", {"right": r(right), "left": r(left), "ratio": r(ratio)})
 
 

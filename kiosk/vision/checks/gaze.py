@@ -1,5 +1,10 @@
 """gaze: the irises sit in the middle of the eyes (offset from the eye-corner midpoint, per eye,
-horizontal over eye width and vertical over eye height, averaged over both eyes)."""
+horizontal over eye width and vertical over eye height, averaged over both eyes).
+
+The offset is the eyes' turn within the head, which is the gaze into the lens only for a frontal head: a
+student turned 30 degrees who looks into the lens has the irises well off-centre. So gaze is judged up
+to head_pose's yaw limit; beyond it the photo fails head_pose ("face the camera"), and gaze passes with
+``judged`` false instead of adding a wrong "look into the camera"."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import numpy as np
 
 from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import FaceAnalysis
-from kiosk.vision.checks._common import excess, r, result
+from kiosk.vision.checks._common import beyond_pose_limit, excess, r, result
 from kiosk.vision.checks._regions import EYES, points_box
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult, Region
@@ -38,6 +43,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     if a.patch is None:
         return None
     h, v = offsets(a)
+    if beyond_pose_limit(a, p):
+        return result(ID, p, True, 0.0, None, {"horizontal": r(h), "vertical": r(v), "judged": False})
     v_rel = v - float(p.get("gaze.vertical_offset"))
     hmax, vmax = float(p.get("gaze.max_horizontal")), float(p.get("gaze.max_vertical"))
     ratio = max(abs(h) / hmax, abs(v_rel) / vmax)
