@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app.selftest import Status, check_clock, check_disk, check_models, check_upload
+from kiosk.app.checks import Status
+from kiosk.app.hardware import check_models
+from kiosk.app.surroundings import check_clock, check_disk, check_upload
 from kiosk.core.config import UploadSection, load_config
 from kiosk.ops.probes import (
     MODEL_FILES,

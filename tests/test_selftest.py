@@ -16,25 +16,18 @@ import numpy as np
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from kiosk.app import selftest
-from kiosk.app.selftest import (
-    CHECK_NAMES,
+from kiosk.app.checks import CheckResult, Status, fail, format_table, ok, run_checks, skip
+from kiosk.app.hardware import (
     NUMPY_TRAP_HINT,
-    CheckResult,
-    Status,
+    SELFTEST_QR_TEXT,
     check_button,
     check_camera,
-    check_clock,
-    check_disk,
     check_lights,
     check_models,
     check_qr,
-    check_upload,
-    fail,
-    format_table,
-    ok,
-    run_checks,
 )
+from kiosk.app.selftest import CHECK_NAMES
+from kiosk.app.surroundings import check_clock, check_disk, check_upload
 from kiosk.cli import main
 from kiosk.codes.phone_screen import render_phone
 from kiosk.core.config import LightsSection, PinsSection, load_config
@@ -42,7 +35,7 @@ from kiosk.hw.button import BoothButton
 from kiosk.hw.camera import CameraError
 from kiosk.hw.lights import Lights
 from kiosk.hw.replay import ReplayCamera
-from kiosk.ops.probes import head_status
+from kiosk.ops.probes import MODEL_FILES, head_status
 
 REPO = Path(__file__).resolve().parents[1]
 PINS = PinsSection()
@@ -253,7 +246,7 @@ def test_a_check_that_raises_is_a_failure_not_a_traceback() -> None:
 
 
 def test_skips_do_not_fail_the_report() -> None:
-    report = run_checks("b", [("x", lambda: selftest.skip("x", "not tested"))])
+    report = run_checks("b", [("x", lambda: skip("x", "not tested"))])
     assert report.ok and report.exit_code == 0
 
 
@@ -457,7 +450,7 @@ def test_reader_that_finds_nothing_fails() -> None:
 
 def test_reader_results_may_be_objects_with_text() -> None:
     class Found:
-        text = selftest.SELFTEST_QR_TEXT
+        text = SELFTEST_QR_TEXT
 
     class Reader:
         def read(self, frame: np.ndarray) -> list[Found]:
@@ -469,7 +462,7 @@ def test_reader_results_may_be_objects_with_text() -> None:
 def test_face_models_load_and_run() -> None:
     result = check_models(REPO / "models")
     assert result.status is Status.OK, result.detail
-    assert set(result.data["run_ms"]) == {Path(name).stem for name in selftest.MODEL_FILES}
+    assert set(result.data["run_ms"]) == {Path(name).stem for name in MODEL_FILES}
 
 
 def test_models_are_found_through_the_package_or_the_environment(
@@ -478,7 +471,7 @@ def test_models_are_found_through_the_package_or_the_environment(
     from kiosk.vision.model_dir import default_models_dir
 
     monkeypatch.delenv("KIOSK_MODELS_DIR", raising=False)
-    assert (default_models_dir() / selftest.MODEL_FILES[0]).is_file()
+    assert (default_models_dir() / MODEL_FILES[0]).is_file()
     monkeypatch.setenv("KIOSK_MODELS_DIR", str(tmp_path))
     assert default_models_dir() == tmp_path
 

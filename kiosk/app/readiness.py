@@ -1,6 +1,6 @@
 """Can this booth serve students? The set-up half of the self-test: keys, credentials, staff access.
 
-The hardware checks in ``kiosk.app.selftest`` ask whether each part works; these ask whether the technician
+The hardware checks in ``kiosk.app.hardware`` ask whether each part works; these ask whether the technician
 has finished the first-boot steps (docs/install.md): the centre's keyring and public key in the data
 folder, the upload credentials, a staff password. They read files only, never the camera or the pins,
 so the systemd units run them before every start (``kiosk selftest --gate``, as ExecCondition=): a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from kiosk.app.selftest import CheckResult, fail, ok, skip
+from kiosk.app.checks import CheckResult, fail, ok, skip
 from kiosk.core.config import Config
 
 INSTALL_GUIDE = "docs/install.md, 'First boot'"

@@ -19,7 +19,7 @@ from kiosk.core.errors import CliError
 if TYPE_CHECKING:
     import numpy as np
 
-    from kiosk.app.selftest import CheckResult
+    from kiosk.app.checks import CheckResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,14 +64,9 @@ def _seconds(text: str) -> float:
 
 
 def _selftest(args: argparse.Namespace) -> int:
-    from kiosk.app.selftest import (
-        PinFactory,
-        SelftestOptions,
-        default_checks,
-        format_result,
-        format_summary,
-        run_checks,
-    )
+    from kiosk.app.checks import format_result, format_summary, run_checks
+    from kiosk.app.hardware import PinFactory
+    from kiosk.app.selftest import SelftestOptions, default_checks
 
     config = config_from_args(args)
     qr_image, qr_label = _qr_image(args.qr_image)
