@@ -190,11 +190,11 @@ def test_records_from_before_questions_are_migrated(tmp_path):
 
 def test_the_page_sends_an_answer_with_its_check(tmp_path):
     from kiosk.web import create_app
-    from tests.test_web import FakeRuntime
+    from tests.helpers.fakes import make_booth_rig
 
-    runtime = FakeRuntime(tmp_path)
-    runtime.booth.checker.asks = [("jewellery",)]
-    client = create_app(runtime, max_streams=1).test_client()
+    runtime = make_booth_rig(tmp_path)
+    runtime.checker.asks = [("jewellery",)]
+    client = create_app(runtime.runtime, max_streams=1).test_client()
     html = client.get("/").get_data(as_text=True)
     assert 'id="view-ask"' in html and 'data-action="answer"' in html
     assert client.post("/api/action", json={"action": "answer"}).status_code == 400
@@ -213,7 +213,9 @@ def test_the_page_sends_an_answer_with_its_check(tmp_path):
     assert client.post("/api/action", json={"action": "answer", "check": "jewellery"}).get_json() == {"ok": True}
     booth.step()
     assert client.get("/api/state").get_json()["state"] == "done"
-    assert booth.sink.captures[0].answered == ("jewellery",)
+    (answered,) = runtime.records._conn.execute("SELECT answered_checks FROM captures").fetchone()
+    assert answered == '["jewellery"]'
+    runtime.close()
 
 
 def test_answers_that_cannot_be_noted_in_the_records_still_travel_with_the_photo(tmp_path):

@@ -6,14 +6,13 @@ import contextlib
 import time
 from pathlib import Path
 
-from kiosk.app.runtime import Runtime
 from kiosk.booth import Booth, BoothSettings, CodeSeen, StaffCommand, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.reserve import DiskReserve
 from tests.helpers.booth_rig import Rig
-from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
+from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode, make_booth_rig
 from tests.helpers.tinyfs import fill, tiny_filesystem
 from tests.helpers.upload import Keys
 
@@ -177,63 +176,41 @@ def test_full_disk_while_recording_the_verdict_does_not_rerun_the_check(tmp_path
         outbox.close()
 
 
-class _RaisingBooth:
-    class state:  # noqa: N801 - mimics Booth.state
-        name = "review"
+def test_a_step_that_raises_does_not_feed_the_watchdog(tmp_path: Path) -> None:
+    rig = make_booth_rig(tmp_path, stepped_by_hand=False)
 
-    def step(self) -> None:
+    def full_disk() -> None:
         raise OSError(28, "No space left on device")
 
-    def elapsed(self) -> float:
-        return 0.0
-
-
-class _Pump:
-    def add_consumer(self, fn) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
-class _Scanner(_Pump):
-    def close(self) -> None:
-        pass
-
-
-def test_a_step_that_raises_does_not_feed_the_watchdog() -> None:
-    runtime = Runtime(booth=_RaisingBooth(), hub=None, pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
-    runtime.start()
+    rig.booth.step = full_disk  # type: ignore[method-assign]
+    rig.runtime.start()
     try:
         time.sleep(0.6)
-        assert not runtime.alive(max_step_age_s=0.4)
+        assert not rig.runtime.alive(max_step_age_s=0.4)
+        assert "booth loop not running" not in rig.runtime.readiness_problems()  # it runs, it just fails
     finally:
-        runtime.stop()
+        rig.close()
 
 
 def test_a_booth_stuck_analysing_is_not_alive(tmp_path: Path) -> None:
-    rig = Rig(tmp_path)
-    runtime = Runtime(booth=rig.booth, hub=None, pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
+    rig = make_booth_rig(tmp_path)
+    runtime = rig.runtime
     assert runtime.alive()
     rig.booth.state.name = "analyse"  # as if the check had been running since the state was entered
     rig.clock.advance(runtime.analyse_limit_s - 1)
     assert runtime.alive()
     rig.clock.advance(2)
     assert not runtime.alive()
+    rig.close()
 
 
 def test_readyz_says_why_with_503_never_500(tmp_path: Path) -> None:
-    from kiosk.app.preview import FrameHub
     from kiosk.web import create_app
 
-    rig = Rig(tmp_path)
-    runtime = Runtime(booth=rig.booth, hub=FrameHub(), pump=_Pump(), scanner=_Scanner(), camera=None)  # type: ignore[arg-type]
-    runtime.start()
+    rig = make_booth_rig(tmp_path, stepped_by_hand=False)
+    rig.runtime.start()
     try:
-        client = create_app(runtime, max_streams=1).test_client()
+        client = create_app(rig.runtime, max_streams=1).test_client()
         assert client.get("/readyz").status_code == 200
         rig.booth.pause_self("cannot save to the data folder (No space left on device)")
         answer = client.get("/readyz")
@@ -247,7 +224,7 @@ def test_readyz_says_why_with_503_never_500(tmp_path: Path) -> None:
         answer = client.get("/readyz")
         assert answer.status_code == 503 and any("readiness check failed" in p for p in answer.get_json()["problems"])
     finally:
-        runtime.stop()
+        rig.close()
 
 
 def test_staff_see_that_the_booth_paused_itself_and_why() -> None:

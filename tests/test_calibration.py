@@ -106,8 +106,8 @@ def test_the_console_button_measures_the_backdrop_only_while_paused(rig) -> None
     client = rig.client
     login(client)
     token = page_token(client)
-    rig.runtime.camera.capture_still = lambda: cv2.imread(str(backdrop_photo(rig.tmp_path / "b.png")))
-    data = rig.runtime.data
+    rig.replay.show([backdrop_photo(rig.tmp_path / "b.png")])  # the camera now sees the empty backdrop
+    data = rig.data
 
     form = {"csrf_token": token, "kind": "backdrop"}
     busy = client.post("/staff/actions/calibrate", data=form, follow_redirects=True)
@@ -119,7 +119,7 @@ def test_the_console_button_measures_the_backdrop_only_while_paused(rig) -> None
     done = client.post("/staff/actions/calibrate", data=form, follow_redirects=True)
     assert "Calibrated: backdrop Lab" in done.get_data(as_text=True)
     assert Calibration.load(data).status() == FRESH
-    assert rig.runtime.lights.scene == "paused"  # the lights went back to the paused scene
+    assert rig.lights.scene == "paused"  # the lights went back to the paused scene
     rig.clock.advance(5)
     health = client.get("/staff/api/live").get_json()["health"]
     assert health["model"]["calibration"] == FRESH

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.core.config import LightsSection
 from kiosk.staff.health import SystemProbe
 from kiosk.staff.schedule import read_schedule, save_batches
 from tests.helpers.metrics import one, scrape
@@ -20,7 +21,7 @@ def rig(tmp_path):
     rig = make_rig(tmp_path, probe=fake_system(tmp_path / "root", temp_c=61.0, throttled="0x50000"))
     yield rig
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_metrics_parse_back_with_the_right_values(rig):
@@ -35,7 +36,7 @@ def test_metrics_parse_back_with_the_right_values(rig):
     assert one(m, "kiosk_booth_state", state="idle") == 1 and one(m, "kiosk_booth_state", state="paused") == 0
     assert one(m, "kiosk_camera_healthy") == 1 and one(m, "kiosk_camera_fps") == 15
     assert one(m, "kiosk_camera_reopens_total") == 0
-    assert one(m, "kiosk_light_level", light="key_light") == 0.5
+    assert one(m, "kiosk_light_level", light="key_light") == LightsSection().idle.key
     assert one(m, "kiosk_button_pressed") == 0 and one(m, "kiosk_model_loaded") == 1
     assert one(m, "kiosk_check_last_duration_seconds") == pytest.approx(0.005)
     assert one(m, "kiosk_disk_free_bytes") == 20 * 1024**3
@@ -60,7 +61,7 @@ def test_metrics_parse_back_with_the_right_values(rig):
 def test_stopped_camera_and_unknown_values(tmp_path):
     probe = SystemProbe(root=tmp_path / "nothing", run=lambda argv: None, disk_usage=lambda p: DiskUsage(GB, 0, GB))
     rig = make_rig(tmp_path, probe=probe)
-    rig.runtime.camera.stop()
+    rig.stop_camera()
     m = scrape(rig)
     assert one(m, "kiosk_camera_healthy") == 0 and one(m, "kiosk_camera_frame_age_seconds") == 42
     assert one(m, "kiosk_ready") == 0 and one(m, "kiosk_health_level") == 2
@@ -74,7 +75,7 @@ def test_stopped_camera_and_unknown_values(tmp_path):
         assert name not in m
     assert "kiosk_check_last_duration_seconds" not in m  # no check yet
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_a_broken_health_read_still_answers(rig, monkeypatch):
@@ -92,7 +93,7 @@ def test_every_metric_is_documented_in_the_readme(rig):
     photograph(rig.runtime, "1", [False, True])
     photograph(rig.runtime, "2")
     photograph_asked(rig.runtime, "3", ("jewellery",), answer=True)
-    outbox = rig.runtime.outbox
+    outbox = rig.outbox
     outbox.mark_done(outbox.claim().capture_id)
     outbox.mark_retry(outbox.claim().capture_id, "centre unreachable")
     names = set(scrape(rig))

@@ -19,7 +19,7 @@ def rig(tmp_path):
 
 
 def accepted_id(rig) -> str:
-    (capture,) = rig.runtime.records.accepted_captures()
+    (capture,) = rig.records.accepted_captures()
     return capture["id"]
 
 
@@ -45,7 +45,7 @@ def test_pause_and_resume_from_the_dashboard(rig):
 def test_void_a_waiting_capture_withdraws_it_and_lets_the_student_retake(rig):
     photograph(rig.runtime, "2024001")
     capture_id = accepted_id(rig)
-    outbox = rig.runtime.outbox
+    outbox = rig.outbox
     assert outbox.get(capture_id).state == "pending"
     client = rig.client
     login(client)
@@ -67,7 +67,7 @@ def test_void_a_waiting_capture_withdraws_it_and_lets_the_student_retake(rig):
     with pytest.raises(OutboxError, match="voided by staff"):
         outbox.retry(capture_id)
     # the records: no longer accepted, marked voided
-    assert rig.runtime.records.accepted_captures() == []
+    assert rig.records.accepted_captures() == []
     (row,) = rig.console.store.query("SELECT * FROM voided_captures")
     assert (row["capture_id"], row["voided_by"], row["reason"], row["queue_outcome"]) == (
         capture_id,
@@ -84,13 +84,13 @@ def test_void_a_waiting_capture_withdraws_it_and_lets_the_student_retake(rig):
     assert entry.detail == {"reason": "wrong student in the photo", "queue": "withdrawn"}
     # the same student may come back today
     photograph(rig.runtime, "2024001")
-    assert len(rig.runtime.records.accepted_captures()) == 1
+    assert len(rig.records.accepted_captures()) == 1
 
 
 def test_void_after_upload_says_the_centre_must_be_told(rig):
     photograph(rig.runtime, "1")
     capture_id = accepted_id(rig)
-    outbox = rig.runtime.outbox
+    outbox = rig.outbox
     outbox.claim()
     outbox.mark_done(capture_id)
     client = rig.client
@@ -124,7 +124,7 @@ def test_void_refuses_what_cannot_be_voided(rig):
 def test_outbox_void_by_state(rig):
     photograph(rig.runtime, "1")
     photograph(rig.runtime, "2")
-    outbox = rig.runtime.outbox
+    outbox = rig.outbox
     first, second = (e.capture_id for e in outbox.entries())
     outbox.quarantine(first, "centre refused")
     assert outbox.void(first, "x") == "withdrawn"  # quarantined: never sent
@@ -139,7 +139,7 @@ def test_outbox_void_by_state(rig):
 def test_retry_quarantined_uploads(rig):
     photograph(rig.runtime, "1")
     photograph(rig.runtime, "2")
-    outbox = rig.runtime.outbox
+    outbox = rig.outbox
     first, second = (e.capture_id for e in outbox.entries())
     outbox.quarantine(first, "centre refused: 400")
     outbox.quarantine(second, "centre refused: 400")

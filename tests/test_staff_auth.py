@@ -162,7 +162,7 @@ def test_secure_cookies_when_configured(tmp_path):
     rig.console.passwords.set("staff", PASSWORD)
     assert "Secure" in login(rig.client).headers["Set-Cookie"]
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_wrong_password_then_lockout_even_for_the_right_one(rig):
@@ -329,7 +329,7 @@ def test_no_password_yet_says_how_to_set_one(tmp_path):
     assert "kiosk passwd" in html
     assert login(rig.client).status_code == 401
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_staff_app_serves_no_student_page_stream_or_photo(rig):
@@ -387,4 +387,4 @@ def test_behind_the_proxy_each_client_keeps_its_own_address(tmp_path):
         assert direct.status_code == 403
     finally:
         rig.console.close()
-        rig.runtime.close()
+        rig.close()

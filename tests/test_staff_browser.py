@@ -36,7 +36,7 @@ def served(tmp_path, monkeypatch):
     stop.set()
     thread.join(timeout=5)
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_dashboard_signs_in_and_updates_live(served, page):
 
     # a student is photographed and the camera then stops: the page follows without a reload
     photograph(rig.runtime, "1")
-    rig.runtime.camera.stop()
+    rig.stop_camera()
     rig.clock.advance(3)  # past the health cache
     expect(page.locator("#batch-captured")).to_have_text("1", timeout=10_000)
     page.wait_for_selector("#status[data-level=bad]", timeout=10_000)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.core.config import LightsSection
+from kiosk.output.printing import PrinterState
 from kiosk.staff.actions import Actor
 from kiosk.staff.health import SystemProbe
-from kiosk.web import create_staff_app
 from tests.helpers.staff import GB, PASSWORD, DiskUsage, fake_system, login, make_rig, photograph, staff_rig
+
+IDLE = LightsSection().idle  # the scene an idle booth's lights show, read back from the (mock) pins
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def test_healthy_booth(rig):
     assert health["level"] == "ok" and health["warnings"] == []
     assert health["booth"] == {"state": "idle", "paused": False, "ready": True, "problems": [], "loop_age_s": 0.05}
     assert health["camera"]["healthy"] and health["camera"]["fps"] == 15.0
-    assert health["gpio"]["lights"]["key_light"] == 0.5 and health["gpio"]["button_pressed"] is False
+    assert health["gpio"]["lights"]["key_light"] == IDLE.key and health["gpio"]["button_pressed"] is False
     assert health["model"] == {
         "loaded": True,
         "profile": "chsi",
@@ -48,7 +51,7 @@ def test_healthy_booth(rig):
 
 def test_stopped_camera(rig):
     login(rig.client)
-    rig.runtime.camera.stop("preview: camera stopped")
+    rig.stop_camera()
     data = live(rig)
     health = data["health"]
     assert health["camera"] == {
@@ -79,7 +82,7 @@ def test_full_disk(tmp_path):
     assert health["level"] == "bad"
     assert any(w["key"] == "disk" and "Disk nearly full" in w["en"] for w in health["warnings"])
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_hot_throttled_under_voltage_and_unsynchronised(tmp_path):
@@ -92,7 +95,7 @@ def test_hot_throttled_under_voltage_and_unsynchronised(tmp_path):
     assert s.clock_synchronised is False
     assert {w.key for w in health.warnings} == {"hot", "voltage", "throttled", "clock"}
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_a_laptop_without_pi_sensors_or_commands(tmp_path):
@@ -107,14 +110,14 @@ def test_under_voltage_from_vcgencmd_alone(tmp_path):
     rig = make_rig(tmp_path, probe=probe)
     assert rig.console.health.snapshot().system.under_voltage_now is True
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_paused_booth_and_quarantined_upload(rig):
     login(rig.client)
     photograph(rig.runtime, "1")
-    (entry,) = rig.runtime.outbox.entries()
-    rig.runtime.outbox.quarantine(entry.capture_id, "centre refused: bad request")
+    (entry,) = rig.outbox.entries()
+    rig.outbox.quarantine(entry.capture_id, "centre refused: bad request")
     rig.console.actions.pause(Actor("staff"))
     rig.booth.step()
     health = live(rig)["health"]
@@ -142,28 +145,43 @@ def test_snapshot_is_cached_and_commands_are_not_run_on_every_poll(tmp_path):
     rig.console.health.snapshot()
     assert len(calls) == 4
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def test_a_failing_part_does_not_break_the_snapshot(rig):
-    class BrokenLights:
-        def levels(self):
-            raise OSError("pin 12 busy")
-
-    rig.runtime.extras["lights"] = BrokenLights()
-    rig.runtime.extras["outbox"] = None
+    rig.lights.close()  # its pins released: reading them back fails
+    rig.outbox.close()  # the queue's database is gone
     health = rig.console.health.snapshot()
-    assert health.gpio.lights is None and "pin 12 busy" in (health.gpio.error or "")
+    assert health.gpio.lights is None and "GPIODeviceClosed" in (health.gpio.error or "")
     assert health.queue.available is False
+    assert health.camera is not None and health.camera.healthy  # the other parts still report
 
 
-def test_staff_app_builds_for_a_booth_without_extras(tmp_path):
+def test_the_printer_shows_only_when_the_booth_has_one(tmp_path):
     rig = make_rig(tmp_path)
-    rig.runtime.extras = {}
-    app = create_staff_app(rig.console)
-    assert app.test_client().get("/metrics").status_code == 200
+    rig.console.passwords.set("staff", PASSWORD)
+    login(rig.client)
+    assert rig.client.get("/staff/api/live").get_json()["printer"] is None
+    assert rig.client.get("/metrics").status_code == 200
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
+
+    class Printer:
+        def state(self) -> PrinterState:
+            return PrinterState("sheet", True, "printing", 2)
+
+    rig = make_rig(tmp_path / "with", printer=Printer())
+    rig.console.passwords.set("staff", PASSWORD)
+    login(rig.client)
+    assert rig.client.get("/staff/api/live").get_json()["printer"] == {
+        "printer": "sheet",
+        "known": True,
+        "state": "printing",
+        "jobs": 2,
+        "detail": "",
+    }
+    rig.console.close()
+    rig.close()
 
 
 def test_no_identity_while_a_student_is_at_the_booth(rig):

@@ -81,7 +81,7 @@ def test_the_dashboard_gives_one_verdict_with_its_reason(rig):
     assert disk["percent"] == round(100 * disk["used_mb"] / disk["total_mb"])
     assert live["lights"]["key_light"] == ["主灯", "Key light"]
 
-    rig.runtime.camera.stop()
+    rig.stop_camera()
     rig.clock.advance(5)  # past the health cache
     live = rig.client.get("/staff/api/live").get_json()
     assert (live["verdict"]["level"], live["verdict"]["zh"]) == ("bad", "故障")

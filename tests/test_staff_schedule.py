@@ -201,7 +201,7 @@ def test_import_from_the_batches_page(tmp_path):
     entry = rig.console.audit.entries()[0]
     assert (entry.who, entry.action, entry.target) == ("staff", "schedule_import_failed", "bad.csv")
     rig.console.close()
-    rig.runtime.close()
+    rig.close()
 
 
 def _inflate_member(data: bytes, name: str, size: int) -> bytes:

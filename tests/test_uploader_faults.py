@@ -191,7 +191,7 @@ def test_staff_health_and_metrics_show_the_uploader_state(tmp_path: Path, keys: 
     from kiosk.staff.health import HealthMonitor
 
     monitor = HealthMonitor.__new__(HealthMonitor)
-    monitor.runtime = SimpleNamespace(extras={"outbox": outbox})
+    monitor.runtime = SimpleNamespace(parts=SimpleNamespace(outbox=outbox))
     monitor._success = None
     monitor.clock = SimpleNamespace(now=time.monotonic)
     monitor.command_cache_s = 30.0

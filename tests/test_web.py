@@ -7,41 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from kiosk.app.preview import FrameHub
-from kiosk.booth import Booth, BoothSettings, CodeSeen, CodeSighted
-from kiosk.core.clock import FakeClock
-from kiosk.storage.records import BoothRecords
+from kiosk.booth import CodeSeen, CodeSighted
 from kiosk.web import create_app
-from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
-
-
-class FakeRuntime:
-    def __init__(self, tmp_path):
-        self.clock = FakeClock()
-        self.booth = Booth(
-            BoothSettings(kiosk_id="t"),
-            self.clock,
-            decode,
-            FakeCamera(),
-            FakeLights(),
-            ScriptedChecker(),
-            lambda still, report: b"\xff\xd8photo",
-            BoothRecords(tmp_path / "b.sqlite", b"s" * 32, self.clock),
-            ListSink(),
-        )
-        self.hub = FrameHub()
-        self.language = "zh"
-        self.camera = type("Cam", (), {"healthy": True})()  # a plain attribute tests can flip
-
-    def readiness_problems(self):
-        return []
+from tests.helpers.fakes import make_booth_rig
 
 
 @pytest.fixture
 def rig(tmp_path):
-    runtime = FakeRuntime(tmp_path)
-    app = create_app(runtime, max_streams=1)
-    return runtime, app.test_client()
+    booth = make_booth_rig(tmp_path)
+    app = create_app(booth.runtime, max_streams=1)
+    yield booth, app.test_client()
+    booth.close()
 
 
 def test_page_is_chinese_first_with_english(rig):
@@ -52,24 +28,24 @@ def test_page_is_chinese_first_with_english(rig):
 
 
 def test_actions_drive_the_booth(rig):
-    runtime, client = rig
-    runtime.booth.post(CodeSeen("GOOD:9"))
-    runtime.booth.step()
+    booth_rig, client = rig
+    booth_rig.booth.post(CodeSeen("GOOD:9"))
+    booth_rig.booth.step()
     assert client.get("/api/state").get_json()["state"] == "confirm"
     assert client.post("/api/action", json={"action": "confirm"}).get_json() == {"ok": True}
-    runtime.booth.step()
+    booth_rig.booth.step()
     assert client.get("/api/state").get_json()["state"] == "pose"
 
 
 def test_unknown_or_form_actions_are_refused(rig):
-    runtime, client = rig
+    booth_rig, client = rig
     assert client.post("/api/action", json={"action": "explode"}).status_code == 400
     # A cross-site HTML form can only send form data, which is refused.
     assert client.post("/api/action", data={"action": "cancel"}).status_code == 400
 
 
 def test_events_stream_sends_the_snapshot(rig):
-    runtime, client = rig
+    booth_rig, client = rig
     resp = client.get("/events", buffered=False)
     assert resp.mimetype == "text/event-stream"
     chunks = resp.response
@@ -80,7 +56,7 @@ def test_events_stream_sends_the_snapshot(rig):
     assert first.startswith("retry:")
     snap = json.loads(second.removeprefix("data: ").strip())
     assert snap["state"] == "idle" and snap["subject"] is None and snap["camera_ok"] is True
-    runtime.camera.healthy = False  # the camera stops: the page hears of it without a state change
+    booth_rig.stop_camera()  # the camera stops: the page hears of it without a state change
     third = next(chunks)
     third = third.decode() if isinstance(third, bytes) else third
     assert json.loads(third.removeprefix("data: ").strip())["camera_ok"] is False
@@ -88,8 +64,8 @@ def test_events_stream_sends_the_snapshot(rig):
 
 
 def test_mjpeg_is_capped_and_falls_back_to_a_still(rig):
-    runtime, client = rig
-    runtime.hub.publish(np.zeros((72, 128, 3), np.uint8))
+    booth_rig, client = rig
+    booth_rig.runtime.hub.publish(np.zeros((72, 128, 3), np.uint8))
     first = client.get("/stream.mjpg", buffered=False)
     assert first.mimetype == "multipart/x-mixed-replace"
     chunk = next(first.response)
@@ -108,12 +84,12 @@ def test_photo_only_while_under_review(rig):
 
 
 def test_errors_never_show_a_traceback(rig, monkeypatch):
-    runtime, client = rig
+    booth_rig, client = rig
 
     def boom():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(runtime.booth, "snapshot", boom)
+    monkeypatch.setattr(booth_rig.booth, "snapshot", boom)
     resp = client.get("/api/state")
     assert resp.status_code == 500
     text = resp.get_data(as_text=True)
@@ -128,7 +104,7 @@ def test_readyz_and_healthz(rig):
 
 
 def test_a_code_seen_but_not_read_puts_advice_with_a_picture_next_to_the_live_view(rig):
-    runtime, client = rig
+    booth_rig, client = rig
     html = client.get("/").get_data(as_text=True)
     assert 'id="scan-hint"' in html and "scan_hint.js" in html
     for advice in ("closer", "brighter", "steadier"):
@@ -136,11 +112,11 @@ def test_a_code_seen_but_not_read_puts_advice_with_a_picture_next_to_the_live_vi
     assert client.get("/static/scan_hint.js").status_code == 200
     assert client.get("/api/state").get_json()["scan_hint"] is None
     for _ in range(12):  # the scanner reports an unreadable code ten times a second
-        runtime.booth.post(CodeSighted("closer"))
-        runtime.booth.step()
-        runtime.clock.advance(0.1)
+        booth_rig.booth.post(CodeSighted("closer"))
+        booth_rig.booth.step()
+        booth_rig.clock.advance(0.1)
     hint = client.get("/api/state").get_json()["scan_hint"]
     assert hint == {"advice": "closer", "zh": "请把手机靠近一些", "en": "Hold your phone a little closer"}
-    runtime.clock.advance(2.0)
-    runtime.booth.step()
+    booth_rig.clock.advance(2.0)
+    booth_rig.booth.step()
     assert client.get("/api/state").get_json()["scan_hint"] is None

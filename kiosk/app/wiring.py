@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.app.preview import FrameHub, PreviewPump
 from kiosk.app.runtime import Runtime
 from kiosk.booth import Booth, BoothSettings, ButtonPressed
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
@@ -24,9 +23,9 @@ from kiosk.core.capture import SubjectInfo
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Config
 from kiosk.core.errors import CliError
-from kiosk.core.frameworker import FrameWorker
 from kiosk.ops.notify import Notifier, Watchdog
 from kiosk.output.photo import GeometryError, PhotoFormatter
+from kiosk.staff.running import BoothParts
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.reserve import MB, DiskReserve
 from kiosk.vision.report import Message
@@ -115,11 +114,12 @@ def prepare_data_dir(config: Config) -> Path:
 def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None) -> Runtime:
     """Everything the booth needs, not yet started. ``camera`` overrides the configured one (demo)."""
     from kiosk.codes import CodeConfigError, load_code_reader
-    from kiosk.codes.qr import QrReader, QrScanWorker
+    from kiosk.hw.button import BoothButton
     from kiosk.hw.factory import open_camera
     from kiosk.hw.gpio import GpioError, make_pin_factory
     from kiosk.hw.lights import Lights
     from kiosk.hw.supervisor import SupervisedCamera
+    from kiosk.output.printing import CupsSheetPrinter
     from kiosk.queue.outbox import Outbox
     from kiosk.storage.sealing import KeyFileError
     from kiosk.vision.calibration import Calibration
@@ -194,30 +194,24 @@ def build_runtime(config: Config, clock: Clock | None = None, camera: Any = None
         readiness,
         reserve,
     )
-    if config.printing.printer:
-        from kiosk.output.printing import CupsSheetPrinter
-
-        booth.printer = CupsSheetPrinter(config.printing.printer, config.printing.options)
-    hub = FrameHub()
-    pump = PreviewPump(supervised.preview_frame, hub, config.camera.preview_fps)
-    runtime = Runtime(booth=booth, hub=hub, pump=pump, scanner=None, camera=supervised)
-    runtime.scanner = QrScanWorker(
-        QrReader(), runtime.on_code, on_sighting=runtime.on_sighting, detail=supervised.detail_frame
-    )
-    runtime.hinter = FrameWorker(HintReader(checker), runtime.on_hints, name="pose-hints")
-    runtime.language = config.kiosk.language
-    runtime.closers.extend([lights, records, outbox])
-
-    from kiosk.hw.button import BoothButton
-
+    printing = config.printing
+    printer = CupsSheetPrinter(printing.printer, printing.options) if printing.printer else None
+    booth.printer = printer
     button = BoothButton(
         config.gpio.pins.button,
         pin_factory,
         config.gpio.button_bounce_s,
         on_press=lambda: booth.post(ButtonPressed()),
     )
-    runtime.closers.append(button)
-    runtime.extras.update(lights=lights, button=button, pin_factory=pin_factory, outbox=outbox, printer=booth.printer)
+    runtime = Runtime.assemble(
+        booth,
+        supervised,
+        BoothParts(lights=lights, button=button, outbox=outbox, printer=printer),
+        preview_fps=config.camera.preview_fps,
+        hints=HintReader(checker),
+        language=config.kiosk.language,
+        closers=[lights, records, outbox, button],
+    )
     supervised.start()
     return runtime
 

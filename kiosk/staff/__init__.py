@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
@@ -19,6 +18,7 @@ from kiosk.staff.audit import AuditLog
 from kiosk.staff.auth import LoginGuard, PasswordFile, SessionPolicy
 from kiosk.staff.health import HealthMonitor, SystemProbe
 from kiosk.staff.progress import DayProgress, day_progress
+from kiosk.staff.running import RunningBooth
 from kiosk.staff.schedule import batches_on
 from kiosk.staff.stats import Stats, compute, load_day
 from kiosk.staff.store import RECORDS_FILE, StaffStore
@@ -38,7 +38,7 @@ class Overview:
 
 @dataclass
 class StaffConsole:
-    runtime: Any
+    runtime: RunningBooth
     store: StaffStore
     passwords: PasswordFile
     guard: LoginGuard
@@ -55,7 +55,7 @@ class StaffConsole:
 
     @classmethod
     def build(
-        cls, runtime: Any, config: Config, clock: Clock | None = None, probe: SystemProbe | None = None
+        cls, runtime: RunningBooth, config: Config, clock: Clock | None = None, probe: SystemProbe | None = None
     ) -> StaffConsole:
         """The console of ``runtime`` (a running booth); ``clock`` defaults to the booth's own."""
         clock = clock or runtime.booth.clock

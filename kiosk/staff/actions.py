@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kiosk.booth import StaffCommand
 from kiosk.core.clock import Clock
 from kiosk.staff.audit import AuditLog
+from kiosk.staff.running import RunningBooth
 from kiosk.staff.schedule import ImportResult, ScheduleError, read_schedule, save_batches
 from kiosk.staff.store import StaffStore
 from kiosk.staff.voids import VoidResult, void_capture
 
 if TYPE_CHECKING:
+    from kiosk.queue.outbox import Outbox
     from kiosk.vision.calibration import Calibration
 
 
@@ -30,8 +32,15 @@ class Actor:
 
 
 class StaffActions:
+    """Staff's actions on ``runtime``; None for the command line, which imports schedules only."""
+
     def __init__(
-        self, runtime: Any, store: StaffStore, audit: AuditLog, clock: Clock, data_dir: Path | None = None
+        self,
+        runtime: RunningBooth | None,
+        store: StaffStore,
+        audit: AuditLog,
+        clock: Clock,
+        data_dir: Path | None = None,
     ) -> None:
         self.runtime = runtime
         self.store = store
@@ -47,21 +56,21 @@ class StaffActions:
 
         if kind not in ("backdrop", "pose") or self.data_dir is None:
             raise CalibrationError(f"cannot calibrate {kind!r} here")
-        booth = self.runtime.booth
-        if not getattr(booth, "paused", False):
+        runtime = self._running()
+        booth = runtime.booth
+        if not booth.paused:
             raise CalibrationError("pause the booth first, so no student is in the picture")
-        lights = (getattr(self.runtime, "extras", {}) or {}).get("lights")
-        before = getattr(lights, "scene", None)
+        lights = runtime.parts.lights
+        before = lights.scene
         try:
-            if lights is not None:
-                lights.set_scene("capture")
-            still = self.runtime.camera.capture_still()
+            lights.set_scene("capture")
+            still = runtime.camera.capture_still()
         except CalibrationError:
             raise
         except Exception as exc:
             raise CalibrationError(f"no picture from the camera: {exc}") from None
         finally:
-            if lights is not None and before:
+            if before:
                 lights.set_scene(before)
         stored = Calibration.load(self.data_dir)
         checker = booth.checker
@@ -76,15 +85,20 @@ class StaffActions:
         return updated
 
     @property
-    def outbox(self) -> Any:
-        return (getattr(self.runtime, "extras", {}) or {}).get("outbox")
+    def outbox(self) -> Outbox | None:
+        return None if self.runtime is None else self.runtime.parts.outbox
+
+    def _running(self) -> RunningBooth:
+        if self.runtime is None:
+            raise RuntimeError("this action needs the running booth")
+        return self.runtime
 
     def pause(self, actor: Actor) -> None:
-        self.runtime.booth.post(StaffCommand("pause"))
+        self._running().booth.post(StaffCommand("pause"))
         self.audit.record(actor.user, "pause", "booth", remote=actor.remote)
 
     def resume(self, actor: Actor) -> None:
-        self.runtime.booth.post(StaffCommand("resume"))
+        self._running().booth.post(StaffCommand("resume"))
         self.audit.record(actor.user, "resume", "booth", remote=actor.remote)
 
     def void(self, actor: Actor, capture_id: str, reason: str) -> VoidResult:

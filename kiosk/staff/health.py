@@ -27,6 +27,7 @@ from typing import Any
 
 from kiosk.core.clock import Clock
 from kiosk.ops.probes import Runner, probe_clock, probe_disk_free, run_command
+from kiosk.staff.running import RunningBooth
 from kiosk.staff.store import StaffStore
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ class HealthMonitor:
 
     def __init__(
         self,
-        runtime: Any,
+        runtime: RunningBooth,
         store: StaffStore,
         data_dir: Path,
         min_free_mb: int,
@@ -276,22 +277,18 @@ class HealthMonitor:
         except Exception as exc:
             log.exception("readiness check failed")
             problems = [f"readiness unknown: {type(exc).__name__}"]
-        age = rt.last_step_age() if hasattr(rt, "last_step_age") else None
+        age = rt.last_step_age()
         return BoothHealth(
             state=str(snap.get("state", "unknown")),
             paused=bool(snap.get("paused", False)),
             ready=not problems,
             problems=problems,
-            loop_age_s=None if age is None else round(age, 2),
+            loop_age_s=round(age, 2),
         )
 
     def _camera(self) -> CameraHealth | None:
-        camera = getattr(self.runtime, "camera", None)
-        status = getattr(camera, "status", None)
-        if status is None:
-            return None
         try:
-            s = status()
+            s = self.runtime.camera.status()
         except Exception:
             log.exception("camera status failed")
             return None
@@ -299,15 +296,12 @@ class HealthMonitor:
         return CameraHealth(s.healthy, None if age is None else round(age, 2), s.fps, s.last_error, s.reopen_count)
 
     def _gpio(self) -> GpioHealth:
-        extras = getattr(self.runtime, "extras", {}) or {}
-        lights, button = extras.get("lights"), extras.get("button")
+        parts = self.runtime.parts
         levels = scene = pressed = error = None
         try:
-            if lights is not None and hasattr(lights, "levels"):
-                levels = {k: round(float(v), 3) for k, v in lights.levels().items()}
-                scene = getattr(lights, "scene", None)
-            if button is not None and hasattr(button, "is_pressed"):
-                pressed = bool(button.is_pressed)
+            levels = {k: round(float(v), 3) for k, v in parts.lights.levels().items()}
+            scene = parts.lights.scene
+            pressed = bool(parts.button.is_pressed)
         except Exception as exc:  # a pin that cannot be read is itself a finding
             error = f"{type(exc).__name__}: {exc}"[:200]
         return GpioHealth(scene, levels, pressed, error)
@@ -374,9 +368,7 @@ class HealthMonitor:
         )
 
     def _queue(self) -> QueueHealth:
-        outbox = (getattr(self.runtime, "extras", {}) or {}).get("outbox")
-        if outbox is None:
-            return QueueHealth(available=False)
+        outbox = self.runtime.parts.outbox
         from kiosk.upload.state import StateFile, describe
 
         state = StateFile(outbox.dir).read()

@@ -32,7 +32,7 @@ class StreamLimiter:
 
 
 def create_app(runtime: Any, max_streams: int = 2) -> Flask:
-    """``runtime`` is a ``kiosk.app.runtime.Runtime`` (or anything with ``booth`` and ``hub``)."""
+    """``runtime`` is a ``kiosk.app.runtime.Runtime``: the page reads its booth, hub, camera and language."""
     from kiosk.web.student import bp as student_bp
 
     app = Flask(__name__)

@@ -262,8 +262,8 @@ def usage(health: Any) -> dict[str, Any]:
 
 def printer_state(console: StaffConsole) -> dict[str, Any] | None:
     """The print queue, when the booth has a printer: what CUPS says it is doing and the jobs waiting."""
-    printer = (getattr(console.runtime, "extras", {}) or {}).get("printer")
-    if printer is None or not hasattr(printer, "state"):
+    printer = console.runtime.parts.printer
+    if printer is None:
         return None
     return printer.state().to_dict()
 

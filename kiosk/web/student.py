@@ -24,7 +24,7 @@ def _runtime() -> Any:
 
 @bp.get("/")
 def page() -> str:
-    return render_template("student.html", language=getattr(_runtime(), "language", "zh"))
+    return render_template("student.html", language=_runtime().language)
 
 
 @bp.get("/api/state")
@@ -65,7 +65,7 @@ def events() -> Response:
             while True:
                 snap = booth.snapshot()
                 # The camera's health is not the booth's state, but the student must see it at once.
-                snap["camera_ok"] = bool(getattr(runtime.camera, "healthy", True))
+                snap["camera_ok"] = bool(runtime.camera.healthy)
                 key = (snap.get("seq"), snap["camera_ok"])
                 if key != last:
                     last = key

@@ -1,7 +1,9 @@
-"""Shared pieces for the staff console tests: a real booth on fake hardware, a fake /sys, a signed-in client.
+"""Shared pieces for the staff console tests: the real running booth on mock hardware, a fake /sys, a
+signed-in client.
 
-The booth, its records (SQLite in tmp_path) and its upload queue are the real ones; only the camera,
-lights, button, compliance check and the operating system (/sys, /proc, commands, disk) are fakes.
+The runtime, booth, camera supervisor, lights, button, records (SQLite in tmp_path) and upload queue are
+the real ones (``tests.helpers.fakes.make_booth_rig``); only the pins (gpiozero's mock factory), the camera (a
+replay camera), the compliance check and the operating system (/sys, /proc, commands, disk) are fakes.
 """
 
 from __future__ import annotations
@@ -13,111 +15,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.app.preview import FrameHub
-from kiosk.booth import Answer, Booth, BoothSettings, CodeSeen, Touch
+from kiosk.app.runtime import Runtime
+from kiosk.booth import Answer, CodeSeen, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.core.config import Config, load_config
-from kiosk.hw.supervisor import CameraStatus
-from kiosk.queue.outbox import Outbox
 from kiosk.staff import StaffConsole
 from kiosk.staff.auth import PasswordFile
 from kiosk.staff.health import SystemProbe
-from kiosk.storage.records import BoothRecords
-from kiosk.storage.sealing import generate_centre_keypair, load_public_key
+from kiosk.staff.running import PrinterView
 from kiosk.web import create_staff_app
-from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
+from tests.helpers.fakes import BoothRig, ScriptedChecker, make_booth_rig
 
 PASSWORD = "correct horse battery"
 FAST_HASH = "scrypt:1024:8:1"  # the real cost (n=32768) is tested once; the rest need not pay it
 DiskUsage = namedtuple("DiskUsage", "total used free")
 GB = 1024**3
-
-
-@dataclass
-class StatusCamera(FakeCamera):
-    """A still camera that also reports the supervisor's status (frame age, fps)."""
-
-    status_value: CameraStatus = field(default_factory=lambda: CameraStatus(True, 0.05, 15.0, None, 0))
-
-    @property
-    def healthy(self) -> bool:
-        return self.status_value.healthy
-
-    def status(self) -> CameraStatus:
-        return self.status_value
-
-    def stop(self, error: str = "preview: camera stopped") -> None:
-        self.status_value = CameraStatus(False, 42.0, 0.0, error, 1)
-
-
-@dataclass
-class PinLights(FakeLights):
-    """Fake lights that read their pins back, like kiosk.hw.lights.Lights.levels()."""
-
-    scene: str | None = None
-
-    def set_scene(self, name: str) -> None:
-        super().set_scene(name)
-        self.scene = name
-
-    def levels(self) -> dict[str, float]:
-        on = 0.0 if self.scene == "paused" else 0.5
-        return {"key_light": on, "fill_light": on, "background_light": on, "status_led": 1.0, "buzzer": 0.0}
-
-
-@dataclass
-class FakeButton:
-    is_pressed: bool = False
-
-
-class FakeRuntime:
-    """What kiosk.app.runtime.Runtime offers the staff console, around a real booth."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.data = tmp_path / "data"
-        self.data.mkdir(parents=True, exist_ok=True)
-        self.clock = FakeClock()
-        keys = tmp_path / "keys"
-        keys.mkdir(exist_ok=True)
-        private_pem, public_pem = generate_centre_keypair()
-        (keys / "centre.pub").write_bytes(public_pem)
-        self.outbox = Outbox(
-            self.data, load_public_key(keys / "centre.pub"), "t", clock=lambda: self.clock.wall().timestamp()
-        )
-        self.camera = StatusCamera()
-        self.checker = ScriptedChecker()
-        self.lights = PinLights()
-        self.records = BoothRecords(self.data / "booth.sqlite", b"s" * 32, self.clock)
-        self.booth = Booth(
-            BoothSettings(kiosk_id="t"),
-            self.clock,
-            decode,
-            self.camera,
-            self.lights,
-            self.checker,
-            lambda still, report: b"\xff\xd8photo\xff\xd9",
-            self.records,
-            self.outbox,
-        )
-        self.hub = FrameHub()
-        self.language = "zh"
-        self.extras: dict[str, Any] = {"lights": self.lights, "button": FakeButton(), "outbox": self.outbox}
-        self.closers: list[Any] = []
-
-    def readiness_problems(self) -> list[str]:
-        problems = []
-        if not self.camera.healthy:
-            problems.append("camera not delivering frames")
-        if self.booth.paused:
-            problems.append("paused by staff")
-        return problems
-
-    def last_step_age(self) -> float:
-        return 0.05
-
-    def close(self) -> None:
-        self.records.close()
-        self.outbox.close()
 
 
 def fake_system(
@@ -156,29 +68,26 @@ def staff_config(data: Path, **staff: Any) -> Config:
 
 
 @dataclass
-class Rig:
-    runtime: FakeRuntime
-    console: StaffConsole
-    client: Any
-    tmp_path: Path
+class Rig(BoothRig):
+    """The real running booth (``tests.helpers.fakes.BoothRig``) with its staff console and a test client of its app."""
 
-    @property
-    def booth(self) -> Booth:
-        return self.runtime.booth
-
-    @property
-    def clock(self) -> FakeClock:
-        return self.runtime.clock
+    console: StaffConsole = field(kw_only=True)
+    client: Any = field(kw_only=True)
+    tmp_path: Path = field(kw_only=True)
 
 
-def make_rig(tmp_path: Path, probe: SystemProbe | None = None, **staff: Any) -> Rig:
-    runtime = FakeRuntime(tmp_path)
-    config = staff_config(runtime.data, **staff)
-    console = StaffConsole.build(runtime, config, clock=runtime.clock, probe=probe or fake_system(tmp_path / "root"))
+def make_rig(
+    tmp_path: Path, probe: SystemProbe | None = None, printer: PrinterView | None = None, **staff: Any
+) -> Rig:
+    booth = make_booth_rig(tmp_path, printer=printer)
+    config = staff_config(booth.data, **staff)
+    console = StaffConsole.build(
+        booth.runtime, config, clock=booth.clock, probe=probe or fake_system(tmp_path / "root")
+    )
     console.passwords = PasswordFile(console.passwords.path, method=FAST_HASH)
     app = create_staff_app(console)
     app.config["TESTING"] = True
-    return Rig(runtime, console, app.test_client(), tmp_path)
+    return Rig(**vars(booth), console=console, client=app.test_client(), tmp_path=tmp_path)
 
 
 def csrf_from(html: str) -> str:
@@ -196,11 +105,19 @@ def page_token(client: Any, path: str = "/staff/dashboard") -> str:
     return csrf_from(client.get(path).get_data(as_text=True))
 
 
-def photograph(runtime: FakeRuntime, uid: str, verdicts: Sequence[bool] = (True,), seconds: float = 20.0) -> None:
+def _scripted(runtime: Runtime) -> tuple[FakeClock, ScriptedChecker]:
+    """The test clock and the scripted check of a booth made by ``make_booth_rig``."""
+    clock, checker = runtime.booth.clock, runtime.booth.checker
+    assert isinstance(clock, FakeClock) and isinstance(checker, ScriptedChecker)
+    return clock, checker
+
+
+def photograph(runtime: Runtime, uid: str, verdicts: Sequence[bool] = (True,), seconds: float = 20.0) -> None:
     """One student: scan, confirm, then one shot per verdict (retake after a rejection, accept a pass)."""
-    booth, clock = runtime.booth, runtime.clock
-    runtime.checker.verdicts = list(verdicts)
-    runtime.checker.calls = 0
+    booth = runtime.booth
+    clock, checker = _scripted(runtime)
+    checker.verdicts = list(verdicts)
+    checker.calls = 0
     booth.post(CodeSeen(f"GOOD:{uid}"))
     booth.step()
     assert booth.state.name == "confirm", booth.snapshot()
@@ -230,10 +147,11 @@ def photograph(runtime: FakeRuntime, uid: str, verdicts: Sequence[bool] = (True,
     clock.advance(seconds / 2)
 
 
-def photograph_asked(runtime: FakeRuntime, uid: str, asks: tuple[str, ...], answer: bool) -> None:
+def photograph_asked(runtime: Runtime, uid: str, asks: tuple[str, ...], answer: bool) -> None:
     """One student whose passing photo makes ``asks`` unsure: they answer every question, or walk away."""
-    booth, clock = runtime.booth, runtime.clock
-    runtime.checker.verdicts, runtime.checker.asks, runtime.checker.calls = [True], [asks], 0
+    booth = runtime.booth
+    clock, checker = _scripted(runtime)
+    checker.verdicts, checker.asks, checker.calls = [True], [asks], 0
     booth.post(CodeSeen(f"GOOD:{uid}"))
     booth.step()
     for action in ("confirm", "start"):
@@ -253,7 +171,7 @@ def photograph_asked(runtime: FakeRuntime, uid: str, asks: tuple[str, ...], answ
         clock.advance(booth.settings.booth.review_timeout_s + 1)
     booth.step()
     assert booth.state.name == "idle"
-    runtime.checker.asks = [()]
+    checker.asks = [()]
     clock.advance(10)
 
 
@@ -265,4 +183,4 @@ def staff_rig(tmp_path, **settings):
         yield rig
     finally:
         rig.console.close()
-        rig.runtime.close()
+        rig.close()

@@ -13,14 +13,11 @@ import cv2
 import numpy as np
 from werkzeug.serving import make_server
 
-from kiosk.app.preview import FrameHub
-from kiosk.booth import Booth, BoothSettings, ButtonPressed, CodeSeen, StaffCommand, Touch
+from kiosk.booth import BoothSettings, ButtonPressed, CodeSeen, StaffCommand, Touch
 from kiosk.booth.events import Event
-from kiosk.core.clock import FakeClock
-from kiosk.storage.records import BoothRecords
 from kiosk.vision.report import Report
 from kiosk.web import create_app
-from tests.helpers.fakes import FakeLights, ListSink, decode
+from tests.helpers.fakes import make_booth_rig
 
 
 def portrait_still(size: tuple[int, int] = (1014, 760)) -> np.ndarray:
@@ -56,49 +53,21 @@ class ScriptedReports:
         return report
 
 
-@dataclass
-class StillOf:
-    image: np.ndarray
-
-    def capture_still(self) -> np.ndarray:
-        return self.image.copy()
-
-
-class Runtime:
-    """What the student app reads: the booth, the frame hub, the camera's health, the language."""
-
-    def __init__(self, booth: Booth, hub: FrameHub) -> None:
-        self.booth = booth
-        self.hub = hub
-        self.language = "zh"
-        self.camera = type("Cam", (), {"healthy": True})()
-
-    def readiness_problems(self) -> list[str]:
-        return []
-
-
 class StudentRig:
     """``send`` posts an event and steps the booth once, as the booth thread would."""
 
     def __init__(self, tmp_path: Path, checker: ScriptedReports, still: np.ndarray, max_attempts: int = 3) -> None:
         from kiosk.core.config import BoothSection
 
-        self.clock = FakeClock()
         self.checker = checker
         settings = BoothSettings(kiosk_id="t", booth=BoothSection(max_attempts=max_attempts, countdown_s=1))
-        self.booth = Booth(
-            settings,
-            self.clock,
-            decode,
-            StillOf(still),
-            FakeLights(),
-            checker,
-            lambda shot, report: saved_photo(shot),
-            BoothRecords(tmp_path / "booth.sqlite", b"s" * 32, self.clock),
-            ListSink(),
+        self.rig = make_booth_rig(
+            tmp_path, checker=checker, still=still, settings=settings, formatter=lambda shot, report: saved_photo(shot)
         )
+        self.clock = self.rig.clock
+        self.booth = self.rig.booth
+        self.runtime = self.rig.runtime
         self.still = still
-        self.runtime = Runtime(self.booth, FrameHub())
         self.url = ""
         self._uid = 0
 
