@@ -102,6 +102,7 @@ def test_the_booth_loop_must_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
         # a step that hangs: the thread lives on, but completes no step for longer than the limit
         monkeypatch.setattr(runtime_module, "LOOP_STALL_S", 0.2)
+
         def hang() -> None:
             release.wait()
 

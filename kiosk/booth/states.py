@@ -39,7 +39,7 @@ class State:
 
     def on_event(self, booth: Booth, event: Event) -> State | None:
         if isinstance(event, StaffCommand) and event.command == "pause":
-            return Paused(resume_to_idle=True)
+            return Paused()
         if isinstance(event, Touch) and event.action == "cancel":
             return self.leave(booth, "cancelled")
         return None
@@ -525,9 +525,6 @@ class Paused(State):
 
     name = "paused"
     lights = "paused"
-
-    def __init__(self, resume_to_idle: bool = False) -> None:
-        self.resume_to_idle = resume_to_idle
 
     def enter(self, booth: Booth) -> State | None:
         booth.paused = True
