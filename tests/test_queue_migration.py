@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,16 +52,15 @@ def rewrite_as_old_booth(db_path: Path) -> None:
 
 def reopen(rig) -> Outbox:
     """Restart the booth's queue on the same data folder (as after a software update)."""
-    runtime = rig.runtime
-    runtime.outbox.close()
+    rig.outbox.close()
     outbox = Outbox(
-        runtime.data,
+        rig.data,
         load_public_key(rig.tmp_path / "keys" / "centre.pub"),
         "t",
-        clock=lambda: runtime.clock.wall().timestamp(),
+        clock=lambda: rig.clock.wall().timestamp(),
     )
-    runtime.outbox = outbox
-    runtime.extras["outbox"] = outbox
+    rig.booth.sink = outbox
+    rig.runtime.parts = replace(rig.runtime.parts, outbox=outbox)
     return outbox
 
 
@@ -85,8 +85,8 @@ def what_staff_see(rig) -> dict:
 def test_an_old_booths_voided_rows_become_voided_and_count_the_same(rig):
     for uid in ("1", "2", "3", "4"):
         photograph(rig.runtime, uid)
-    sent, voided, quarantined_then_voided, waiting = (c["id"] for c in rig.runtime.records.accepted_captures())
-    outbox = rig.runtime.outbox
+    sent, voided, quarantined_then_voided, waiting = (c["id"] for c in rig.records.accepted_captures())
+    outbox = rig.outbox
     assert outbox.claim().capture_id == sent
     outbox.mark_done(sent)
     rig.clock.advance(60)  # voided later than the last upload: must not count as one
@@ -142,8 +142,8 @@ def test_an_old_booths_voided_rows_become_voided_and_count_the_same(rig):
 
 def test_a_migrated_voided_capture_goes_with_the_usual_retention(rig):
     photograph(rig.runtime, "1")
-    (capture,) = rig.runtime.records.accepted_captures()
-    outbox = rig.runtime.outbox
+    (capture,) = rig.records.accepted_captures()
+    outbox = rig.outbox
     assert outbox.void(capture["id"], "blurred") == "withdrawn"
     path = outbox.path_for(capture["id"])
     rewrite_as_old_booth(outbox.db_path)

@@ -221,7 +221,8 @@ def make_booth_rig(
     settings: BoothSettings | None = None,
     formatter: PhotoFormatter | None = None,
 ) -> BoothRig:
-    """A ``BoothRig`` in ``tmp_path``, its camera showing ``still`` and already delivering frames.
+    """A ``BoothRig`` in ``tmp_path`` (data in ``data/``, the centre's public key in ``keys/centre.pub``), its
+    camera showing ``still`` and already delivering frames.
 
     ``checker`` defaults to a ``ScriptedChecker`` that passes every photo; ``formatter`` to fixed bytes.
     """
@@ -229,8 +230,10 @@ def make_booth_rig(
     data.mkdir(parents=True, exist_ok=True)
     clock, camera_clock = FakeClock(), FakeClock()
     _private, public_pem = generate_centre_keypair()
-    (tmp_path / "centre.pub").write_bytes(public_pem)
-    outbox = Outbox(data, load_public_key(tmp_path / "centre.pub"), "t", clock=lambda: clock.wall().timestamp())
+    keys = tmp_path / "keys"
+    keys.mkdir(exist_ok=True)
+    (keys / "centre.pub").write_bytes(public_pem)
+    outbox = Outbox(data, load_public_key(keys / "centre.pub"), "t", clock=lambda: clock.wall().timestamp())
     replay = StoppableReplay(preview_size=(128, 72), clock=camera_clock, sleep=lambda _s: None)
     replay.show([still])
     camera = SupervisedCamera(lambda: replay, clock=camera_clock)
