@@ -53,7 +53,7 @@ def _templates() -> set[str]:
 
 def _opened_at_run_time() -> set[Path]:
     """Every data file the package reads: profiles, templates, static files, models and their notices."""
-    from kiosk.app.selftest import MODEL_FILES as CHECKER_MODELS
+    from kiosk.ops.probes import MODEL_FILES as CHECKER_MODELS
     from kiosk.vision.attributes import MODEL_FILES as ATTRIBUTE_MODELS
     from kiosk.vision.model_dir import PACKAGED_MODELS
     from kiosk.vision.profiles import available
