@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -117,13 +117,22 @@ class _Slow:
 
 @contextlib.contextmanager
 def running_receiver(
-    private: X25519PrivateKey, store: Path, tokens: tuple[str, ...] = ("tok",), delay_s: float = 0.0
+    private: X25519PrivateKey,
+    store: Path,
+    tokens: tuple[str, ...] = ("tok",),
+    delay_s: float = 0.0,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> Iterator[tuple[str, Receiver]]:
-    """``kiosk receiver``'s app on waitress in a thread; yields (base URL, receiver)."""
+    """``kiosk receiver``'s app on waitress in a thread; yields (base URL, receiver).
+
+    ``wrap`` puts a WSGI middleware (a recorder, say) around the receiver's app.
+    """
     receiver = Receiver(private, store, tokens)
     app: Any = receiver.app()
     if delay_s:
         app = _Slow(app, delay_s)
+    if wrap is not None:
+        app = wrap(app)
     server = make_server(app, "127.0.0.1", 0, threads=4, authorised=receiver.authorised)
     stop = threading.Event()
     thread = threading.Thread(target=serve_until, args=(server, stop), daemon=True)
