@@ -2,6 +2,7 @@
 # Install what the booth needs on a Debian-family machine: system packages, a virtual environment in
 # .venv and the kiosk package in it. Idempotent: a second run only checks.
 #   scripts/bootstrap.sh          the booth itself
+#   scripts/bootstrap.sh --s3     the booth with boto3, for an uploader that sends to s3:// (the "s3" extra)
 #   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium, fonts, systemd-analyze,
 #                                 node and npm for axe-core, which the browser tests inject into pages,
 #                                 prometheus for promtool, which checks the alert rules in deploy/,
@@ -10,7 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_s3=0
+for arg in "$@"; do
+  case $arg in
+    --test) want_test=1 ;;
+    --s3) want_s3=1 ;;
+    *) echo "bootstrap: unknown option $arg (--test, --s3)" >&2; exit 2 ;;
+  esac
+done
 
 apt_packages=(libzbar0 fonts-noto-cjk)
 [ "$want_test" = 1 ] && apt_packages+=(chromium systemd prometheus cups cups-client)
@@ -38,8 +46,12 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-if [ "$want_test" = 1 ]; then
-  .venv/bin/python -m pip install -q -e ".[test]"
+# The test extra includes boto3, so --test alone also covers the S3 tests.
+extras=()
+[ "$want_test" = 1 ] && extras+=(test)
+[ "$want_s3" = 1 ] && extras+=(s3)
+if [ "${#extras[@]}" -gt 0 ]; then
+  .venv/bin/python -m pip install -q -e ".[$(IFS=,; echo "${extras[*]}")]"
 else
   .venv/bin/python -m pip install -q -e .
 fi

@@ -7,8 +7,9 @@
 #      `kiosk selftest` (replay camera) and `kiosk check PHOTO` run from another folder. They find the
 #      models the wheel carries, or this step fails.
 #   3. Pi pins: the whole test suite again, with that environment's older numpy and OpenCV.
-#   4. aarch64: every runtime dependency has a wheel for the Pi (Bookworm: Python 3.11, aarch64, glibc
-#      2.36), downloaded under the same constraints into a temporary folder; no source builds.
+#   4. aarch64: every runtime dependency, and the s3 extra's (boto3, for an S3 booth), has a wheel for the
+#      Pi (Bookworm: Python 3.11, aarch64, glibc 2.36), downloaded under the same constraints into a
+#      temporary folder; no source builds.
 #
 #   scripts/test-pi-pins.sh [PYTEST ARGS...]     the arguments go to step 3's pytest
 set -euo pipefail
@@ -92,8 +93,8 @@ cd "$checkout"
 step "Pi pins: the test suite under numpy $("$venv/bin/python" -c 'import numpy; print(numpy.__version__)')"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
 
-step "aarch64: a wheel for every runtime dependency (Python 3.11, manylinux up to glibc 2.36)"
-mapfile -t deps < <("$python" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))')
+step "aarch64: a wheel for every runtime dependency and the s3 extra (Python 3.11, manylinux up to glibc 2.36)"
+mapfile -t deps < <("$python" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["s3"]))')
 # Bookworm's glibc is 2.36, so any manylinux tag up to 2_36 runs there; pip needs each tag named.
 platforms=(--platform manylinux2014_aarch64)
 for minor in $(seq 17 36); do

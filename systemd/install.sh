@@ -10,6 +10,8 @@
 #   --skip-selftest       do not run `kiosk selftest` before starting the services
 #   --no-start            install and enable the services, but do not (re)start them now
 #   --print-config        print the config a fresh install would write, and change nothing
+#   --s3                  also install boto3, for an uploader that sends to s3:// (chosen by itself when
+#                         the existing config's upload target is s3://)
 #
 # What it does, in order: apt packages; the `kiosk` system user (groups video, gpio); /etc/kiosk with a
 # config made from kiosk.example.toml (never overwritten); /var/lib/kiosk (0700, kiosk); a virtual
@@ -26,9 +28,10 @@ selftest=1
 start=1
 desktop_user=""
 print_config=0
+s3=0
 
 usage() {
-  sed -n '2,13s/^# \{0,1\}//p' "$0"
+  sed -n '2,15s/^# \{0,1\}//p' "$0"
 }
 
 given=("$@")
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --skip-selftest) selftest=0 ;;
     --no-start) start=0 ;;
     --print-config) print_config=1 ;;
+    --s3) s3=1 ;;
     -h | --help) usage; exit 0 ;;
     *) printf 'install: unknown option %s\n' "$1" >&2; usage >&2; exit 2 ;;
   esac
@@ -154,6 +158,15 @@ fi
 
 # --- the program ------------------------------------------------------------------------------------
 
+# boto3 is the optional "s3" extra: only a booth whose uploader sends to s3:// needs it.
+if [ "$s3" = 0 ] && [ -e "$config" ] && grep -Eq '^[[:space:]]*target[[:space:]]*=[[:space:]]*"s3://' "$config"; then
+  say "$config sends to s3://: installing boto3 as well (as with --s3)"
+  s3=1
+fi
+pins=$here/pi-requirements.txt
+[ "$s3" = 1 ] && pins=$here/pi-requirements-s3.txt
+[ -e "$pins" ] || die "$pins is missing: run me from a complete checkout"
+
 # --system-site-packages: picamera2 and libcamera must come from the OS (they match its kernel and
 # camera stack), and so must lgpio. Running venv on an existing folder only refreshes it.
 # The OS's own Python (not one first on PATH): its site-packages hold picamera2 and lgpio.
@@ -171,7 +184,8 @@ run install -d -m 0755 "$prefix/src"
 run cp -rL "${sources[@]}" "$prefix/src/"
 # Every dependency from the hashed pins (a file that differs from the one pinned is refused), then the
 # booth itself without dependencies. numpy is pinned to the OS's own version, which already satisfies it.
-run "$venv/bin/python" -m pip install --require-hashes --requirement "$here/pi-requirements.txt"
+# (An S3 booth's pins are the same plus boto3 and what it needs.)
+run "$venv/bin/python" -m pip install --require-hashes --requirement "$pins"
 run "$venv/bin/python" -m pip install --upgrade --no-deps --no-build-isolation \
   --constraint "$here/pi-constraints.txt" "$prefix/src"
 run "$venv/bin/python" -c 'import numpy as n; assert int(n.__version__.split(".")[0]) < 2, "numpy " + n.__version__'

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "systemd" / "pi-requirements.txt"
+LOCK_S3 = REPO / "systemd" / "pi-requirements-s3.txt"  # the booth's pins plus the "s3" extra
 CONSTRAINTS = REPO / "systemd" / "pi-constraints.txt"
 
 # A release the floor must exclude, and why (the advisory's fix is in the next release named).
@@ -23,15 +24,17 @@ ADVISORIES = {
 }
 
 
-def _dependencies() -> dict[str, Requirement]:
+def _dependencies(extra: str | None = None) -> dict[str, Requirement]:
+    """The core dependencies, or those of one optional extra."""
     doc = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    reqs = [Requirement(r) for r in doc["project"]["dependencies"]]
+    given = doc["project"]["dependencies"] if extra is None else doc["project"]["optional-dependencies"][extra]
+    reqs = [Requirement(r) for r in given]
     return {canonicalize_name(r.name): r for r in reqs}
 
 
-def _locked() -> dict[str, tuple[str, list[str]]]:
-    """name -> (version, hashes) from the hashed requirements file."""
-    text = LOCK.read_text(encoding="utf-8")
+def _locked(lock: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) from a hashed requirements file."""
+    text = lock.read_text(encoding="utf-8")
     pins: dict[str, tuple[str, list[str]]] = {}
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
         head = block.split("\\", 1)[0].strip()
@@ -66,5 +69,19 @@ def test_every_dependency_is_pinned_with_hashes_within_its_floor() -> None:
 
 def test_the_installer_installs_from_the_hashed_pins() -> None:
     script = (REPO / "systemd" / "install.sh").read_text(encoding="utf-8")
-    assert '--require-hashes --requirement "$here/pi-requirements.txt"' in script
+    assert '--require-hashes --requirement "$pins"' in script  # which pins: tests/test_systemd.py's dry runs
     assert "--no-deps" in script  # the booth itself adds no unpinned dependency
+
+
+def test_an_s3_booth_gets_the_same_pins_plus_boto3() -> None:
+    """boto3 is the "s3" extra: not in the booth's pins; the S3 pins add it and change nothing else."""
+    booth, s3 = _locked(), _locked(LOCK_S3)
+    assert "boto3" not in _dependencies() and "boto3" not in booth, "boto3 belongs to the s3 extra only"
+    for name, pin in booth.items():
+        assert s3.get(name) == pin, f"{name}: {LOCK_S3.name} differs from {LOCK.name}: run scripts/lock-pi.sh"
+    for name, requirement in _dependencies("s3").items():
+        assert name in s3, f"{name} is missing from {LOCK_S3.name}: run scripts/lock-pi.sh"
+        assert requirement.specifier.contains(s3[name][0]), f"{name}=={s3[name][0]} is below the floor {requirement}"
+    assert all(hashes for _, hashes in s3.values())
+    added = set(s3) - set(booth)
+    assert "boto3" in added and added <= {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six"}

@@ -13,6 +13,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.output import PrintError, send_to_printer
 from tests.helpers.portraits import synthetic_portrait
+from tests.helpers.printpdf import read_print_pdf
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FACES = SHARED / "data" / "faces"
@@ -84,8 +85,12 @@ def test_sheet_writes_jpeg_or_pdf(portrait, tmp_path: Path, suffix: str) -> None
     src, geometry = portrait
     out = tmp_path / f"sheet{suffix}"
     assert main(["sheet", str(src), "-o", str(out), "--geometry", geometry]) == 0
-    head = out.read_bytes()[:8]
-    assert head.startswith(b"%PDF") if suffix == ".pdf" else head.startswith(b"\xff\xd8")
+    if suffix == ".pdf":
+        (page,) = read_print_pdf(out.read_bytes())
+        assert (page.width_pt, page.height_pt) == (432, 288)
+        assert [(i.rect_pt, i.dpi) for i in page.images] == [((0, 0, 432, 288), (300, 300))]
+    else:
+        assert out.read_bytes().startswith(b"\xff\xd8")
 
 
 def test_sheet_refuses_other_formats(portrait, tmp_path: Path, capsys) -> None:

@@ -12,6 +12,7 @@ import pytest
 from kiosk.output import SIX_INCH, build_sheet, sheet_jpeg, sheet_pdf, solve
 from kiosk.output.sheet import MARK, ONE_INCH, PAPER, TWO_INCH, cut_mark_lines, print_rect
 from tests.helpers.portraits import PUPIL, synthetic_portrait
+from tests.helpers.printpdf import read_print_pdf
 
 SPEC_RECTS = {
     (14, 14, 413, 579),
@@ -133,20 +134,38 @@ def test_sheet_jpeg_is_300_dpi(made) -> None:
 
 
 def test_pdf_is_one_page_of_6_by_4_inches(made) -> None:
+    """Read back by a PDF reader: 6 x 4 inches, the sheet drawn edge to edge at 300 dpi, as encoded."""
+    *_, sheet = made
+    pdf = sheet_pdf(sheet)
+    (page,) = read_print_pdf(pdf)
+    assert (page.width_pt, page.height_pt) == (432, 288)  # 6 x 4 inches
+    (image,) = page.images
+    assert image.rect_pt == (0, 0, 432, 288)
+    assert (image.width_px, image.height_px) == (1800, 1200) and image.dpi == (300, 300)
+    assert image.filters == ("/DCTDecode",)  # the sheet's JPEG as is, not re-encoded
+    assert image.pixels.shape == (1200, 1800, 3)
+    assert np.abs(image.pixels.astype(int) - cv2.imdecode(np.frombuffer(sheet_jpeg(sheet), np.uint8), 1)).max() == 0
+
+
+def test_each_print_lands_at_its_size_in_millimetres_in_the_pdf(made) -> None:
+    """Every photo of the sheet is on the PDF page where the layout puts it, 35 x 49 or 25 x 35 mm."""
+    *_, sheet = made
+    (page,) = read_print_pdf(sheet_pdf(sheet))
+    (image,) = page.images
+    mm_per_px = image.rect_pt[2] / image.width_px / 72 * 25.4
+    sizes = set()
+    for slot in SIX_INCH.slots:
+        x, y, w, h = slot.rect
+        sizes.add((round(w * mm_per_px), round(h * mm_per_px)))
+        printed = image.pixels[y : y + h, x : x + w].astype(int)
+        assert np.abs(printed - sheet[y : y + h, x : x + w].astype(int)).mean() < 3, slot
+    assert sizes == {(35, 49), (25, 35), (35, 25)}
+
+
+def test_pdf_cross_reference_table_points_at_the_objects(made) -> None:
     *_, sheet = made
     pdf = sheet_pdf(sheet)
     assert pdf.startswith(b"%PDF-1.") and pdf.rstrip().endswith(b"%%EOF")
-    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
-    assert len(boxes) == 1
-    w_pt, h_pt = (float(v) for v in boxes[0])
-    assert w_pt / 72 * 25.4 == pytest.approx(152.4, abs=0.01)
-    assert h_pt / 72 * 25.4 == pytest.approx(101.6, abs=0.01)
-    assert pdf.count(b"/Type /Page ") == 1 and b"/Count 1" in pdf
-    assert b"/Width 1800 /Height 1200" in pdf and b"/DCTDecode" in pdf
-    length = int(re.search(rb"/DCTDecode /Length (\d+)", pdf).group(1))
-    begin = pdf.index(b"stream\n", pdf.index(b"/DCTDecode")) + len(b"stream\n")
-    embedded = cv2.imdecode(np.frombuffer(pdf[begin : begin + length], np.uint8), cv2.IMREAD_COLOR)
-    assert embedded.shape == (1200, 1800, 3)
     # the xref offsets point at the objects
     start = int(re.search(rb"startxref\n(\d+)", pdf).group(1))
     assert pdf[start : start + 4] == b"xref"

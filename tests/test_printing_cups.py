@@ -5,7 +5,6 @@ printer would have been sent. The booth offers the sheet on the done screen; sta
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from kiosk.booth import messages as msg
 from kiosk.output.printing import CupsSheetPrinter, PrintError, print_data, printer_state
 from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
 from tests.helpers.booth_rig import Rig
+from tests.helpers.printpdf import read_print_pdf
 
 CUPSD = Path("/usr/sbin/cupsd")
 PRINTER = "kiosk-file"
@@ -118,8 +118,9 @@ def test_the_sheet_reaches_the_printer_as_a_six_inch_pdf(cups):
     job = CupsSheetPrinter(PRINTER).print_sheet(still, crop)
     assert job.startswith(f"{PRINTER}-")
     data = wait_for_job(cups, job)
-    assert data.startswith(b"%PDF")
-    assert re.search(rb"/MediaBox \[0 0 432(\.0+)? 288(\.0+)?\]", data)  # 6 x 4 inches, in points
+    (page,) = read_print_pdf(data)
+    assert (page.width_pt, page.height_pt) == (432, 288)  # 6 x 4 inches, in points
+    assert [(i.rect_pt, i.dpi) for i in page.images] == [((0, 0, 432, 288), (300, 300))]
     state = printer_state(PRINTER)
     assert (state.known, state.state, state.jobs) == (True, "idle", 0)
 

@@ -238,6 +238,7 @@ def test_install_dry_run_prints_the_plan_and_changes_nothing(tmp_path: Path) -> 
     assert "+ /usr/bin/python3 -m venv --system-site-packages /opt/kiosk/venv" in out
     assert "+ install -m 0755 " in out and out.rstrip().count("/usr/local/bin/kiosk\n") >= 1
     assert "--constraint" in out and "pi-constraints.txt" in out
+    assert f"-m pip install --require-hashes --requirement {SYSTEMD}/pi-requirements.txt" in out
     assert "install -d -m 0700 -o kiosk -g kiosk /var/lib/kiosk" in out
     assert "/etc/kiosk/kiosk.toml" in out
     for unit in UNITS:
@@ -246,6 +247,12 @@ def test_install_dry_run_prints_the_plan_and_changes_nothing(tmp_path: Path) -> 
     assert "kiosk selftest -c /etc/kiosk/kiosk.toml --data /var/lib/kiosk" in out
     assert "/usr/local/bin/kiosk-browser" in out
     assert "labwc/autostart" in out
+
+
+def test_an_s3_booth_installs_the_pins_with_boto3(tmp_path: Path) -> None:
+    done = run_script("install.sh", tmp_path, "--dry-run", "--no-desktop", "--s3")
+    assert done.returncode == 0, done.stderr
+    assert f"-m pip install --require-hashes --requirement {SYSTEMD}/pi-requirements-s3.txt" in done.stdout
 
 
 def test_install_needs_root_unless_dry_run(tmp_path: Path) -> None:

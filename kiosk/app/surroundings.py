@@ -95,7 +95,7 @@ def check_upload(
         return _check_server(url, probe, timeout_s, config)
     if scheme == "s3":
         if not has_module("boto3"):
-            return skip("upload", f"{url}: not checked, boto3 is not installed (/opt/kiosk/venv/bin/pip install boto3)")
+            return skip("upload", f"{url}: not checked, boto3 is not installed (sudo systemd/install.sh --s3)")
         region = config.upload.s3_region or "us-east-1"
         endpoint = config.upload.s3_endpoint_url or f"https://s3.{region}.amazonaws.com"
         result = _check_server(endpoint, probe, timeout_s, config, "upload.s3_endpoint_url")

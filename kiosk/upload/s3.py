@@ -43,6 +43,13 @@ _RETRY_CODES = {
 }
 
 
+# boto3 is the optional "s3" extra: a booth that sends elsewhere never installs it.
+BOTO3_MISSING = (
+    "upload.target: s3:// needs boto3, which is not installed here "
+    "(on the booth: sudo systemd/install.sh --s3; elsewhere: pip install 'kiosk[s3]')"
+)
+
+
 def object_key(prefix: str, item: UploadItem) -> str:
     kiosk = item.kiosk_id.replace("/", "_") or "unknown"
     parts = [prefix.strip("/"), kiosk, item.day, f"{item.capture_id}{SUFFIX}"]
@@ -74,9 +81,11 @@ class S3Target:
         where = f" at {endpoint_url}" if endpoint_url else ""
         self.description = f"s3://{bucket}/{self.prefix}{where}"
         if client is None:
-            import boto3
-            from botocore.config import Config as BotoConfig
-
+            try:
+                import boto3
+                from botocore.config import Config as BotoConfig
+            except ImportError:
+                raise TargetError(BOTO3_MISSING) from None
             if bool(access_key_id) != bool(secret_access_key):
                 raise TargetError("upload: set both s3_access_key_id and s3_secret_access_key, or neither")
             client = boto3.session.Session().client(
