@@ -6,6 +6,8 @@ Plain helpers (no fixtures) live in tests/helpers/ and are imported from there.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +54,30 @@ def faces_dir() -> Path:
 def keys(tmp_path: Path) -> Keys:
     """A centre key pair on disk."""
     return write_keys(tmp_path / "keys")
+
+
+@pytest.fixture(autouse=True)
+def _no_web_server_left_running() -> Iterator[None]:
+    """Fail the test that leaves a waitress server's threads running after its fixtures are gone.
+
+    A thread left serving (a browser's event stream, say) logs into whichever test runs when it finally
+    fails, so that test fails for nothing it did. Threads get a few seconds to end by themselves.
+    """
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        left = [t.name for t in threading.enumerate() if t not in before and _is_web_server(t)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"web server threads still running after the test: {left}"
+
+
+def _is_web_server(thread: threading.Thread) -> bool:
+    """waitress's task threads, and the loops that serve it (kiosk.centre.receiver.serve_until)."""
+    name = thread.name
+    return thread.is_alive() and (name.startswith("waitress-") or name.endswith("(serve_until)") or name == "staff-web")
 
 
 @pytest.fixture(autouse=True)

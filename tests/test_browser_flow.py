@@ -8,7 +8,6 @@ down, is checked, accepts, and the sealed photo ends up in the database and on d
 from __future__ import annotations
 
 import dataclasses
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from kiosk.core.config import load_config
 from kiosk.demo.director import demo_config
 from kiosk.vision.report import Message
 from tests.helpers.browser import needs_chromium
+from tests.helpers.servers import serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,10 +39,8 @@ def booth(tmp_path, faces_dir):
     config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
     config = replace(config, web=replace(config.web, port=0), staff=replace(config.staff, port=0))
     running = start_booth(config, demo=True, demo_photos=photos)
-    thread = threading.Thread(target=running.server.run, daemon=True)
-    thread.start()
-    yield running, config
-    running.close()
+    with serving(running):
+        yield running, config
 
 
 @pytest.fixture
@@ -159,10 +157,8 @@ def shared_demo(tmp_path, faces_dir):
     config = demo_config(load_config(data_dir=tmp_path / "data"), countdown=1)
     config = replace(config, web=replace(config.web, port=0), staff=replace(config.staff, port=0))
     running = start_booth(config, demo=True, demo_photos=faces_dir)
-    thread = threading.Thread(target=running.server.run, daemon=True)
-    thread.start()
-    yield running
-    running.close()
+    with serving(running):
+        yield running
 
 
 def test_demo_shows_a_failure_with_reasons_and_a_pass_in_the_first_shots(shared_demo, page):

@@ -6,7 +6,6 @@ replay camera showing a phone whose code is too small to read at the preview's r
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from kiosk.codes.phone_screen import render_phone
 from kiosk.core.config import load_config
 from kiosk.demo.director import demo_config, ensure_demo_centre_keys, ensure_demo_keyring
 from tests.helpers.browser import needs_chromium
+from tests.helpers.servers import serving
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -41,9 +41,8 @@ def far_phone_booth(tmp_path: Path):
     ensure_demo_keyring(config.keyring_path)
     ensure_demo_centre_keys(Path(config.upload.centre_public_key))
     running = start_booth(config)
-    threading.Thread(target=running.server.run, daemon=True).start()
-    yield running
-    running.close()
+    with serving(running):
+        yield running
 
 
 def test_a_phone_too_far_away_is_asked_to_come_closer(far_phone_booth, launch_browser):

@@ -95,3 +95,28 @@ def test_a_taken_staff_port_is_one_line(config):
         port = taken.getsockname()[1]
         with pytest.raises(CliError, match=rf"staff console: cannot listen on 127.0.0.1:{port}"):
             start_booth(replace(config, staff=replace(config.staff, port=port)), demo=True)
+
+
+def test_closing_the_booth_ends_an_open_event_stream(config):
+    """A browser still listening to /events does not keep a server thread past the booth's close."""
+    import socket
+    import time
+
+    from kiosk.app.wiring import start_booth
+    from tests.helpers.servers import serving
+
+    running = start_booth(replace(config, staff=replace(config.staff, enabled=False)), demo=True)
+    with serving(running):
+        host, port = running.url.removeprefix("http://").rstrip("/").split(":")
+        browser = socket.create_connection((host, int(port)), timeout=10)
+        browser.sendall(f"GET /events HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        assert b"text/event-stream" in browser.recv(4096)
+        started = time.monotonic()
+        running.end_streams()
+        received = b""
+        while not received.endswith(b"0\r\n\r\n"):  # the chunked stream's last chunk: the booth ended it
+            piece = browser.recv(4096)
+            assert piece, "the connection closed without ending the stream"
+            received += piece
+        assert time.monotonic() - started < 2
+    browser.close()

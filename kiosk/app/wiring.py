@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -224,16 +224,23 @@ class BoothServer:
     server: Any
     url: str
     staff: StaffServer | None = None  # the staff console's own server, already serving
+    closing: threading.Event = field(default_factory=threading.Event)  # the app's: ends its streams
 
     @property
     def staff_url(self) -> str | None:
         return self.staff.url if self.staff else None
 
+    def end_streams(self) -> None:
+        """End the page's event and preview streams, which would otherwise hold their threads until the
+        browser goes away (and then fail against a stopped booth, with a traceback in the log)."""
+        self.closing.set()
+
     def close(self) -> None:
+        self.end_streams()
         if self.staff is not None:
             self.staff.close()
         self.server.close()
-        self.server.task_dispatcher.shutdown(timeout=2)
+        self.server.task_dispatcher.shutdown(timeout=5)  # the streams end within a second
         self.runtime.stop()
 
 
@@ -252,17 +259,15 @@ class StaffServer:
 
     @classmethod
     def start(cls, config: Config, runtime: Runtime) -> StaffServer:
-        from waitress import create_server
-
         from kiosk.centre.receiver import serve_until
         from kiosk.staff import StaffConsole
-        from kiosk.web import create_staff_app
+        from kiosk.web import create_staff_app, listen
 
         console = StaffConsole.build(runtime, config)
         runtime.closers.append(console)
         staff = config.staff
         try:
-            server = create_server(create_staff_app(console), host=staff.host, port=staff.port, threads=staff.threads)
+            server = listen(create_staff_app(console), host=staff.host, port=staff.port, threads=staff.threads)
         except OSError as exc:
             raise CliError(
                 f"staff console: cannot listen on {staff.host}:{staff.port}: {exc.strerror or exc}"
@@ -280,9 +285,7 @@ class StaffServer:
 
 def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = None) -> BoothServer:
     """Build the booth from ``config``, bind its web port and start its threads (``demo``: as ``kiosk demo``)."""
-    from waitress import create_server
-
-    from kiosk.web import create_app
+    from kiosk.web import create_app, listen
 
     camera = None
     if demo:
@@ -300,7 +303,7 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
         runtime.closers.append(start_demo_uploader(config))
     app = create_app(runtime, max_streams=config.web.max_streams)
     try:
-        server = create_server(app, host=config.web.host, port=config.web.port, threads=config.web.threads)
+        server = listen(app, host=config.web.host, port=config.web.port, threads=config.web.threads)
     except OSError as exc:
         runtime.stop()
         raise CliError(f"cannot listen on {config.web.host}:{config.web.port}: {exc.strerror or exc}") from None
@@ -310,10 +313,12 @@ def start_booth(config: Config, demo: bool = False, demo_photos: Path | None = N
             staff = StaffServer.start(config, runtime)
         except CliError:
             server.close()
+            server.task_dispatcher.shutdown(timeout=2)
             runtime.stop()
             raise
     runtime.start()
-    return BoothServer(runtime, server, f"http://{config.web.host}:{server.effective_port}/", staff)
+    url = f"http://{config.web.host}:{server.effective_port}/"
+    return BoothServer(runtime, server, url, staff, app.config["CLOSING"])
 
 
 def serve(config: Config, demo: bool = False, demo_photos: Path | None = None) -> int:

@@ -31,6 +31,21 @@ class StreamLimiter:
         self._sem.release()
 
 
+def listen(app: Any, host: str, port: int, threads: int) -> Any:
+    """``waitress.create_server``, bound but not yet serving, that leaves no worker threads behind when
+    the port cannot be bound (waitress starts them first, then raises the ``OSError``)."""
+    from waitress.server import create_server
+    from waitress.task import ThreadedTaskDispatcher
+
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(threads)
+    try:
+        return create_server(app, host=host, port=port, threads=threads, _dispatcher=dispatcher)
+    except BaseException:
+        dispatcher.shutdown(timeout=2)
+        raise
+
+
 def create_app(runtime: Any, max_streams: int = 2) -> Flask:
     """``runtime`` is a ``kiosk.app.runtime.Runtime``: the page reads its booth, hub, camera and language."""
     from kiosk.web.student import bp as student_bp
@@ -39,6 +54,8 @@ def create_app(runtime: Any, max_streams: int = 2) -> Flask:
     app.config["RUNTIME"] = runtime
     app.config["MJPEG_LIMIT"] = StreamLimiter(max_streams)
     app.config["SSE_LIMIT"] = StreamLimiter(max_streams + 2)
+    # Set when the booth shuts down: the long-lived responses end, so their server threads can be joined.
+    app.config["CLOSING"] = threading.Event()
     app.register_blueprint(student_bp)
 
     install_friendly_errors(app)

@@ -56,13 +56,14 @@ def events() -> Response:
         return Response("retry: 3000\n\n", status=503, mimetype="text/event-stream")
     runtime = _runtime()
     booth = runtime.booth
+    closing = current_app.config["CLOSING"]
 
     def stream() -> Iterator[str]:
         try:
             last: tuple[Any, bool] | None = None
             last_sent = 0.0
             yield "retry: 1000\n\n"
-            while True:
+            while not closing.is_set():  # the page reconnects by itself once the booth is back
                 snap = booth.snapshot()
                 # The camera's health is not the booth's state, but the student must see it at once.
                 snap["camera_ok"] = bool(runtime.camera.healthy)
@@ -90,11 +91,13 @@ def mjpeg() -> Response:
         # Over the cap: one still frame instead of a stream, so no thread is held.
         return preview_jpeg()
 
+    closing = current_app.config["CLOSING"]
+
     def stream() -> Iterator[bytes]:
         try:
             seq = 0
             idle_since = time.monotonic()
-            while True:
+            while not closing.is_set():
                 new = hub.wait_newer(seq, timeout=1.0)
                 if new == seq:
                     if time.monotonic() - idle_since > MJPEG_IDLE_TIMEOUT_S:
