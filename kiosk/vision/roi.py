@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kiosk.vision.affine import warp_affine
+
 
 @dataclass(frozen=True)
 class RotatedRect:
@@ -67,7 +69,8 @@ Coarse = tuple[np.ndarray, float]  # a downscaled copy of the image and its scal
 
 
 def warp(image: np.ndarray, rect: RotatedRect, out_w: int, out_h: int, coarse: Coarse | None = None) -> np.ndarray:
-    """Cut ``rect`` out of ``image`` into an out_w x out_h patch, replicating the border outside.
+    """Cut ``rect`` out of ``image`` into an out_w x out_h patch (bilinear, the same pixels under every
+    OpenCV version), replicating the border outside.
 
     When the region is much larger than the patch, it is taken from ``coarse`` (a downscaled copy) if
     that still has enough pixels, or else first shrunk with area averaging, so the bilinear warp does
@@ -102,7 +105,8 @@ def warp(image: np.ndarray, rect: RotatedRect, out_w: int, out_h: int, coarse: C
         rect.angle,
     )
     m = _crop_to_rect_matrix(local, out_w, out_h)
-    return cv2.warpAffine(src, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # Not cv2.warpAffine: its pixels changed after OpenCV 4.11 (kiosk.vision.affine).
+    return warp_affine(src, m, out_w, out_h)
 
 
 def to_source(points: np.ndarray, rect: RotatedRect, out_w: int, out_h: int) -> np.ndarray:
