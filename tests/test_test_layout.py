@@ -14,8 +14,6 @@ from pathlib import Path
 from tests.helpers.paths import REPO
 
 TESTS = REPO / "tests"
-# Test modules another test still imports, with what it takes; each entry is a debt, not a pattern.
-KNOWN = {("test_booth_ask.py", "tests.test_web")}
 
 
 def _imports(path: Path) -> list[str]:
@@ -47,7 +45,7 @@ def test_no_module_imports_a_test_module_or_the_conftest() -> None:
             bare_test = first.startswith("test_") or first == "conftest"
             via_tests = first == "tests" and (rest.startswith("test_") or rest == "conftest")
             bare_helper = first in helpers or first == "helpers"
-            if (bare_test or via_tests or bare_helper) and (path.name, name) not in KNOWN:
+            if bare_test or via_tests or bare_helper:
                 wrong.append(f"{path.relative_to(REPO)} imports {name}")
     assert wrong == [], "import shared code from tests.helpers.<module>:\n" + "\n".join(wrong)
 
