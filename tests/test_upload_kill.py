@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.slowlink import slow_link
+from tests.helpers.slowlink import SlowLink, slow_link
 from tests.helpers.upload import Keys, make_capture, make_outbox, python_env, running_receiver, write_keys
 
 SEED = int(os.environ.get("KIOSK_KILL_SEED", "20260601"))
@@ -53,16 +53,18 @@ class Answer:
 
 @dataclass
 class Recorder:
-    """WSGI middleware around the receiver: the answer it gave to each PUT, labelled with the process
-    that was running when it came in (processes run one after another, a second apart at least)."""
+    """WSGI middleware around the receiver: the answer it gave to each PUT, labelled with the uploader
+    process that sent it (the link knows which client each of its server connections carries; the time
+    of arrival would not do, since a killed process's last request may be answered after the next starts)."""
 
-    process: str = "none"
+    link: SlowLink | None = None
     answers: list[Answer] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wrap(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
         def recorded(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            process = self.process
+            assert self.link is not None
+            process = self.link.senders.get(int(environ["REMOTE_PORT"]), "unknown")
             statuses: list[int] = []
 
             def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -137,6 +139,7 @@ def test_sigkill_rounds_store_every_capture_exactly_once(tmp_path: Path, keys: K
         running_receiver(keys.private, receiver_url_store, wrap=recorder.wrap) as (base, receiver),
         slow_link(base) as (link_url, link),
     ):
+        recorder.link = link
         cfg = tmp_path / "kiosk.toml"
         cfg.write_text(
             f'[kiosk]\ndata_dir = "{data}"\n'
@@ -146,7 +149,7 @@ def test_sigkill_rounds_store_every_capture_exactly_once(tmp_path: Path, keys: K
         command = [sys.executable, "-m", "kiosk", "uploader", "-c", str(cfg)]
         started = time.monotonic()
         for n in range(ROUNDS):
-            recorder.process = f"round {n}"
+            link.sender = f"round {n}"  # the previous process is dead: only this one connects from now on
             proc = subprocess.Popen(command, env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if n % 2 == 0:  # kill while a request is crossing the link
                 assert link.forwarding.wait(30), f"no upload started in round {n} (seed {seed})"
@@ -160,7 +163,7 @@ def test_sigkill_rounds_store_every_capture_exactly_once(tmp_path: Path, keys: K
             assert proc.returncode == -signal.SIGKILL
             unsettled_at_kill[f"round {n}"] = {e.capture_id for e in outbox.entries("uploading")}
         for n in range(3):
-            recorder.process = f"final {n}"
+            link.sender = f"final {n}"
             done = subprocess.run([*command, "--once"], env=python_env(), capture_output=True, text=True, timeout=60)
             if outbox.status().counts["pending"] == 0:
                 break

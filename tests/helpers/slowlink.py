@@ -6,7 +6,9 @@ cross, and a client that dies half-way is cut off the way a real link would cut 
 sees the rest (the upstream connection is reset), so it never stores that request.
 
 ``forwarding`` is set while some client bytes are waiting to cross; ``cut`` counts connections whose
-client vanished with bytes still on the link (a request started and never delivered).
+client vanished with bytes still on the link (a request started and never delivered). ``sender`` names
+whoever connects from now on; ``senders`` maps the local port of each connection the link opened to the
+server to the sender of its client, so the server side can tell which client a request came from.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class SlowLink:
     pause_s: float = 0.004
     forwarding: threading.Event = field(default_factory=threading.Event)
     cut: int = 0
+    sender: str = ""
+    senders: dict[int, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: int = 0  # connections with bytes still on the link
 
@@ -37,8 +41,9 @@ class SlowLink:
             else:
                 self.forwarding.clear()
 
-    def serve(self, client: socket.socket, stop: threading.Event) -> None:
+    def serve(self, client: socket.socket, stop: threading.Event, sender: str) -> None:
         server = socket.create_connection(self.upstream)
+        self.senders[server.getsockname()[1]] = sender
         buffer = bytearray()
         cond = threading.Condition()
         gone = threading.Event()
@@ -123,7 +128,7 @@ def slow_link(upstream_url: str, **kw: float) -> Iterator[tuple[str, SlowLink]]:
                 continue
             except OSError:
                 return
-            worker = threading.Thread(target=link.serve, args=(client, stop), daemon=True)
+            worker = threading.Thread(target=link.serve, args=(client, stop, link.sender), daemon=True)
             worker.start()
             workers.append(worker)
 
