@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -27,7 +27,13 @@ def token(session: MutableMapping[str, Any]) -> str:
     return value
 
 
-def valid(session: Mapping[str, Any], form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+class Lookup(Protocol):
+    """What a form or the request headers offer: a value by name, or None (werkzeug's Headers is no Mapping)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def valid(session: Mapping[str, Any], form: Lookup, headers: Lookup) -> bool:
     """Whether a POST carries the session's token (in the form or the header)."""
     expected = session.get(_KEY)
     sent = form.get(FIELD) or headers.get(HEADER) or ""

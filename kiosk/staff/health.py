@@ -372,14 +372,14 @@ class HealthMonitor:
         from kiosk.upload.state import StateFile, describe
 
         state = StateFile(outbox.dir).read()
-        uploader = {"uploader_state": state.state if state else None, "uploader": describe(state)}
+        uploader_state, uploader = (state.state if state else None), describe(state)
         try:
             status = outbox.status()
             last = self._last_success(outbox)
             wall = outbox.now()
         except Exception:
             log.exception("queue status failed")
-            return QueueHealth(available=False, **uploader)
+            return QueueHealth(available=False, uploader_state=uploader_state, uploader=uploader)
         c = status.counts
         return QueueHealth(
             available=True,
@@ -395,7 +395,8 @@ class HealthMonitor:
             last_error_age_s=_round(status.last_error_age_s),
             quarantined_items=list(status.quarantined),
             rebuilt=status.rebuilt,
-            **uploader,
+            uploader_state=uploader_state,
+            uploader=uploader,
         )
 
     def _last_success(self, outbox: Any) -> float | None:

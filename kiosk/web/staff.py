@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import flask
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -46,6 +46,15 @@ from kiosk.staff.stats import compute, day_report, load_day, report_csv
 from kiosk.staff.voids import VoidError, recent_captures
 
 log = logging.getLogger(__name__)
+
+Note = tuple[str, str, str]  # kind ("ok", "warn", "bad"), Chinese, English: shown once on the next page
+
+
+def note(message: Note) -> None:
+    """Flash a bilingual note for the next page the staff member sees."""
+    # Flask keeps any message its session serialiser can tag (a tuple comes back a tuple); its stub says str.
+    flask.flash(message)  # type: ignore[arg-type]
+
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -111,7 +120,7 @@ def _guard() -> Any:
     if request.endpoint not in PUBLIC_ENDPOINTS and g.user is None:
         if _wants_json():
             return jsonify({"error": "signed out", "login": url_for("staff.login")}), 401
-        args = {"next": request.full_path.rstrip("?")}
+        args: dict[str, Any] = {"next": request.full_path.rstrip("?")}
         if g.signed_out_reason:
             args["why"] = g.signed_out_reason
         return redirect(url_for("staff.login", **args))
@@ -335,17 +344,17 @@ def batches() -> str:
 def import_batches() -> Any:
     upload = request.files.get("schedule")
     if upload is None or not upload.filename:
-        flash(("bad", "请选择一个 CSV 或 XLSX 文件", "Choose a CSV or XLSX file"))
+        note(("bad", "请选择一个 CSV 或 XLSX 文件", "Choose a CSV or XLSX file"))
         return redirect(url_for("staff.batches"))
     name = Path(upload.filename).name[:100]
     try:
         result = _console().actions.import_schedule(_actor(), upload.read(), name)
     except ScheduleError as exc:
         for problem in exc.problems[:10]:
-            flash(("bad", f"{name}：无法导入", f"{name}: {problem}"))
+            note(("bad", f"{name}：无法导入", f"{name}: {problem}"))
         return redirect(url_for("staff.batches"))
     days = ", ".join(result.days)
-    flash(("ok", f"已导入 {result.batches} 个批次（{days}）", f"Imported {result.batches} batches for {days}"))
+    note(("ok", f"已导入 {result.batches} 个批次（{days}）", f"Imported {result.batches} batches for {days}"))
     return redirect(url_for("staff.batches"))
 
 
@@ -397,14 +406,14 @@ def _back(default: str) -> Any:
 @bp.post("/actions/pause")
 def pause() -> Any:
     _console().actions.pause(_actor())
-    flash(("ok", "已暂停：新学生无法开始拍照", "Paused: no new student can start"))
+    note(("ok", "已暂停：新学生无法开始拍照", "Paused: no new student can start"))
     return _back("staff.dashboard")
 
 
 @bp.post("/actions/resume")
 def resume() -> Any:
     _console().actions.resume(_actor())
-    flash(("ok", "已恢复采集", "Resumed"))
+    note(("ok", "已恢复采集", "Resumed"))
     return _back("staff.dashboard")
 
 
@@ -416,9 +425,9 @@ def calibrate() -> Any:
     try:
         result = _console().actions.calibrate(_actor(), kind)
     except CalibrationError as exc:
-        flash(("bad", f"未能校准：{exc}", f"Not calibrated: {exc}"))
+        note(("bad", f"未能校准：{exc}", f"Not calibrated: {exc}"))
     else:
-        flash(("ok", f"已校准：{result.summary()}", f"Calibrated: {result.summary()}"))
+        note(("ok", f"已校准：{result.summary()}", f"Calibrated: {result.summary()}"))
     return _back("staff.dashboard")
 
 
@@ -440,10 +449,10 @@ def void() -> Any:
     try:
         result = _console().actions.void(_actor(), capture_id, reason)
     except VoidError as exc:
-        flash(("bad", "无法作废", str(exc)))
+        note(("bad", "无法作废", str(exc)))
         return redirect(url_for("staff.captures"))
     zh, en = QUEUE_OUTCOMES[result.queue]
-    flash(
+    note(
         (
             "warn" if result.queue == "already_sent" else "ok",
             f"已作废 {capture_id[:8]}：{zh}",
@@ -459,9 +468,9 @@ def retry() -> Any:
     try:
         sent = _console().actions.retry(_actor(), capture_id)
     except OutboxError as exc:
-        flash(("bad", "无法重试", str(exc)))
+        note(("bad", "无法重试", str(exc)))
         return redirect(url_for("staff.uploads"))
-    flash(("ok", f"已重新排队 {len(sent)} 张照片", f"{len(sent)} upload(s) queued again"))
+    note(("ok", f"已重新排队 {len(sent)} 张照片", f"{len(sent)} upload(s) queued again"))
     return redirect(url_for("staff.uploads"))
 
 
