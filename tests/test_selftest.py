@@ -26,7 +26,8 @@ from kiosk.app.hardware import (
     check_models,
     check_qr,
 )
-from kiosk.app.selftest import CHECK_NAMES
+from kiosk.app.readiness import check_credentials
+from kiosk.app.selftest import CHECK_NAMES, GATE_CHECKS
 from kiosk.app.surroundings import check_clock, check_disk, check_upload
 from kiosk.cli import main
 from kiosk.codes.phone_screen import render_phone
@@ -564,10 +565,16 @@ def test_server_target_reachable_or_not(tmp_path: Path) -> None:
     assert "Name or service not known" in down.detail and "DNS" in down.hint
 
 
-def test_s3_target_without_boto3_is_skipped_with_a_note(tmp_path: Path) -> None:
+def test_s3_target_without_boto3_fails_and_says_how_to_install_it(tmp_path: Path) -> None:
+    """An S3 booth without the s3 extra could never send a photo: the self-test says so, and the uploader's
+    gate (credentials) keeps it from starting, instead of letting it exit and restart every 10 s."""
     config = config_with_target(tmp_path, "s3://photos/booths", s3_endpoint_url="https://store.example")
-    skipped = check_upload(config, has_module=lambda name: False)
-    assert skipped.status is Status.SKIP and "boto3" in skipped.detail
+    missing = check_upload(config, has_module=lambda name: False)
+    assert missing.status is Status.FAIL and "boto3" in missing.detail and "--s3" in missing.hint
+    gate = check_credentials(config, has_module=lambda name: False)
+    assert gate.status is Status.FAIL and "boto3" in gate.detail and "--s3" in gate.hint
+    assert "credentials" in GATE_CHECKS["uploader"]
+    assert check_credentials(config, has_module=lambda name: True).status is not Status.FAIL
     probed: list[str] = []
     reached = check_upload(config, probe=lambda url, t, u: probed.append(url) or 403, has_module=lambda name: True)
     assert reached.status is Status.OK and probed == ["https://store.example"]

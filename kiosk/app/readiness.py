@@ -9,6 +9,8 @@ booth that cannot serve does not start, instead of restarting in a loop.
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from kiosk.app.checks import CheckResult, fail, ok, skip
@@ -52,9 +54,16 @@ def check_centre_key(config: Config) -> CheckResult:
     return ok("centre_key", f"{path}: a valid public key")
 
 
-def check_credentials(config: Config) -> CheckResult:
-    """What the uploader needs to be let in: a token for https, keys (or the machine's role) for S3."""
+def check_credentials(
+    config: Config, has_module: Callable[[str], bool] = lambda name: importlib.util.find_spec(name) is not None
+) -> CheckResult:
+    """What the uploader needs to be let in: a token for https; for S3, boto3 and keys (or the machine's role).
+
+    A missing boto3 is checked here, with the files, so ``selftest --gate uploader`` keeps an S3 uploader
+    that could never send anything from starting (and restarting every 10 s) with a one-line reason.
+    """
     from kiosk.upload.outcome import TargetError
+    from kiosk.upload.s3 import BOTO3_MISSING
     from kiosk.upload.targets import read_token
 
     url = config.upload_target
@@ -77,6 +86,8 @@ def check_credentials(config: Config) -> CheckResult:
         where = f"upload.token_file {up.token_file}" if up.token_file else "upload.token"
         return ok("credentials", f"a token from {where}")
     if scheme == "s3":
+        if not has_module("boto3"):
+            return fail("credentials", BOTO3_MISSING, "an S3 booth is installed with: sudo systemd/install.sh --s3")
         if bool(up.s3_access_key_id) != bool(up.s3_secret_access_key):
             return fail(
                 "credentials",

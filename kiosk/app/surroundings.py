@@ -21,6 +21,7 @@ from kiosk.app.checks import CheckResult, fail, ok, skip
 from kiosk.core.config import Config
 from kiosk.ops.probes import Runner, probe_centre, probe_clock, probe_disk_free, probe_writable
 from kiosk.ops.probes.centre import Head, head_status
+from kiosk.upload.s3 import BOTO3_MISSING
 
 # -- disk, clock -----------------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def check_upload(
         return _check_server(url, probe, timeout_s, config)
     if scheme == "s3":
         if not has_module("boto3"):
-            return skip("upload", f"{url}: not checked, boto3 is not installed (sudo systemd/install.sh --s3)")
+            return fail("upload", BOTO3_MISSING, "an S3 booth is installed with: sudo systemd/install.sh --s3")
         region = config.upload.s3_region or "us-east-1"
         endpoint = config.upload.s3_endpoint_url or f"https://s3.{region}.amazonaws.com"
         result = _check_server(endpoint, probe, timeout_s, config, "upload.s3_endpoint_url")
