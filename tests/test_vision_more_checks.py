@@ -87,6 +87,68 @@ def test_hair_across_a_cheek_fails(checker: ComplianceChecker) -> None:
     assert res.value["right_cheek"] < res.value["left_cheek"]
 
 
+SIDE_LIT = "celeba_aligned89_009844.jpg"  # compliant; lit from the photo's right, the other cheek in shade
+WARM_CAST = "celeba_aligned89_009904.jpg"  # compliant; orange cast over the whole face
+HAIR_ACROSS = "celeba_aligned89_005634.jpg"  # a lock of dark hair down across the nose and a cheek
+
+
+def _side_lit(img: np.ndarray, checker: ComplianceChecker) -> np.ndarray:
+    """The face's right half (the photo's left) at 45 % of its light, as a lamp from one side leaves it."""
+    a = checker.analyse(img)
+    pts = a.mesh.points[:468, :2]
+    x0, y0 = (int(v) for v in pts.min(axis=0))
+    y1, mid = int(pts[:, 1].max()), int(a.pupil_mid[0])
+    out = img.copy()
+    out[y0:y1, x0:mid] = (out[y0:y1, x0:mid] * 0.45).astype(np.uint8)
+    return out
+
+
+def _warm_cast(img: np.ndarray) -> np.ndarray:
+    """A warm lamp: red up, blue down over the whole photo."""
+    f = img.astype(np.float32)
+    f[..., 2] *= 1.25
+    f[..., 0] *= 0.7
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def _hair_across_right_cheek(img: np.ndarray, checker: ComplianceChecker) -> np.ndarray:
+    a = checker.analyse(img)
+    pts = a.mesh.points[:, :2]
+    x0, x1 = int(pts[234][0]), int((pts[33][0] + pts[133][0]) / 2 + 0.15 * a.ied)
+    y0, y1 = int(pts[145][1]), int(pts[152][1])
+    out = img.copy()
+    rng = np.random.default_rng(1)
+    out[y0:y1, x0:x1] = np.clip(rng.normal((25, 35, 55), 10, (y1 - y0, x1 - x0, 3)), 0, 255).astype(np.uint8)
+    return out
+
+
+def test_side_lit_and_warm_cast_faces_are_not_read_as_covered(checker: ComplianceChecker) -> None:
+    """Neither the direction of the light nor its colour makes a bare face covered: the shaded cheek
+    is judged against its own half of the face, skin colour against the face's own skin."""
+    for img in (_side_lit(scene(checker), checker), _warm_cast(scene(checker))):
+        res = checker.check(img).checks["face_occlusion"]
+        assert res.passed, res.value
+
+
+def test_hair_across_a_cheek_fails_under_side_light_and_a_warm_cast(checker: ComplianceChecker) -> None:
+    """The same light falls on the hair: shaded with the cheek it lies on, cast with the face."""
+    hair = _hair_across_right_cheek(scene(checker), checker)
+    for img in (_side_lit(hair, checker), _warm_cast(hair)):
+        res = checker.check(img).checks["face_occlusion"]
+        assert not res.passed, res.value
+        assert res.value["right_cheek"] < res.value["left_cheek"]
+
+
+def test_press_photos_side_lit_or_cast_pass_and_hair_across_the_face_fails(checker: ComplianceChecker) -> None:
+    """Real photos: two compliant press crops the fixed skin box read as covered (one side-lit, one
+    orange), and one with a lock of hair across the face."""
+    for name in (SIDE_LIT, WARM_CAST):
+        res = checker.check(cv2.imread(str(FACES / name))).checks["face_occlusion"]
+        assert res.passed, (name, res.value)
+    res = checker.check(cv2.imread(str(FACES / HAIR_ACROSS))).checks["face_occlusion"]
+    assert not res.passed, res.value
+
+
 def test_grey_photo_is_not_judged_for_occlusion(checker: ComplianceChecker) -> None:
     grey = cv2.cvtColor(cv2.cvtColor(scene(checker), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     rep = checker.check(grey)

@@ -1,28 +1,45 @@
 """face_occlusion: nothing covers the face (a mask, a scarf, hair or a hand across it), OFIQ 0x51's idea.
 
 Without OFIQ's occlusion-segmentation model, the check looks where an occluder sits and skin must
-show: the nose and the two OFIQ cheek squares of the IED-64 face patch. Each region's share of
-skin-coloured pixels (the YCrCb skin box, the same one the clothing check takes skin out with, and at
-least half as bright as the face's brighter part) must be at least ``min_skin_share``; the region with
-the least skin decides. A mask or scarf covers the nose and cheeks, long hair across the face a cheek.
-A hand is skin-coloured, so a hand flat on a cheek is not caught; light from one side that leaves a
-cheek in deep shadow reads as covered (the booth's lights are even). A grey photo has no skin colour to
-go by, and a head turned beyond the pose limit shows a cheek edge-on: neither is judged."""
+show: the nose and the two OFIQ cheek squares of the IED-64 face patch. Each region's share of pixels
+that look like *this face's own skin* must be at least ``min_skin_share``; the region with the least
+skin decides. A mask or scarf covers the nose and cheeks, long hair across the face a cheek.
+
+"This face's skin" is judged so that neither the direction of the light nor its colour matters:
+
+- colour by log-chromaticity, log(R/G) and log(B/G): brightness cancels out (a cheek in shadow has
+  the chromaticity of the lit one), and a colour cast (every channel scaled, as a warm lamp or a
+  camera's white balance does) shifts every pixel by the same vector, which comparing against the
+  face's own median removes. A pixel is skin-coloured within ``max_chroma_distance`` of the median of
+  the face's skin (the face hull without eyes, brows and lips: most of it is skin even when a cheek
+  is covered);
+- brightness against the same side of the face: at least ``min_side_brightness`` of the 75th
+  percentile luminance of that half's skin (the nose against the darker half). Light from one side
+  darkens a whole half, forehead and temple too, so the shadowed cheek keeps its share; dark hair
+  across a cheek leaves that half's forehead and temple lit, and reads dark against them.
+
+A fixed skin-colour box and a whole-face brightness floor read side-lit and colour-cast press photos as
+covered (models/README.md, "False rejects"). What it cannot tell: a hand is skin-coloured, so a hand
+flat on a cheek passes; dark brown hair over a whole half of the face, forehead included, reads as
+that half in shadow. A grey photo has no colour to go by, and a head turned beyond the pose limit
+shows a cheek edge-on: neither is judged."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import PATCH_IED, FaceAnalysis
 from kiosk.vision.checks._common import r, result, shortfall
-from kiosk.vision.checks._regions import cheek_boxes, patch_box
+from kiosk.vision.checks._regions import cheek_boxes, patch_box, skin_region
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult, Region
 
 ID = "face_occlusion"
 NOSE_BRIDGE, NOSE_BOTTOM = 6, 2
+RIGHT_EYE_TOP, LEFT_EYE_TOP = 159, 386  # upper lids, mid-eye
 _GREY_CHROMA = 6.0  # the face's median |Cr-128| + |Cb-128| under this: a grey (or nearly grey) photo
 
 
@@ -56,24 +73,101 @@ def regions(a: FaceAnalysis) -> dict[str, tuple[slice, slice]]:
     return {"nose": nose, "right_cheek": right, "left_cheek": left}
 
 
+def log_chroma(bgr: np.ndarray) -> np.ndarray:
+    """Per pixel (log(R/G), log(B/G)), shape (..., 2): free of brightness, and a per-channel colour
+    cast adds the same vector to every pixel."""
+    f = bgr.astype(np.float32) + 1.0
+    return np.stack([np.log(f[..., 2] / f[..., 1]), np.log(f[..., 0] / f[..., 1])], axis=-1)
+
+
+def luminance(bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)[..., 0].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class SkinModel:
+    """One face's skin: its median log-chromaticity and, per half of the face, the luminance a lit
+    patch of it reaches (75th percentile). ``split_x`` is the nose line in patch pixels."""
+
+    chroma: np.ndarray  # (2,)
+    side_y: tuple[float, float]  # (image-left half, image-right half)
+    split_x: float
+
+
+def skin_model(a: FaceAnalysis) -> SkinModel | None:
+    """The face's skin model; None when there is too little skin to go by, or the face is grey (no
+    chromaticity to compare).
+
+    The colour comes from the face above the eyes (forehead and temples, brows left out), where a mask,
+    a scarf, a hand or hair across a cheek does not reach, and from its brighter half, so that a fringe
+    of dark hair does not pull it. The
+    brightness of each half is taken over the whole hull without eyes, brows and lips."""
+    assert a.patch is not None
+    bgr = a.patch.bgr
+    mask = skin_region(a)
+    if int(mask.sum()) < 50:
+        return None
+    y_img = luminance(bgr)
+    pts = a.patch.points
+    eyes_top = int(min(pts[RIGHT_EYE_TOP][1], pts[LEFT_EYE_TOP][1]))
+    upper = mask.copy()
+    upper[max(0, eyes_top) :] = False
+    if int(upper.sum()) < 50:
+        return None
+    up = bgr[upper]
+    ycc = cv2.cvtColor(up.reshape(-1, 1, 3), cv2.COLOR_BGR2YCrCb).reshape(-1, 3).astype(float)
+    if float(np.median(np.abs(ycc[:, 1] - 128) + np.abs(ycc[:, 2] - 128))) < _GREY_CHROMA:
+        return None
+    lit = ycc[:, 0] >= float(np.median(ycc[:, 0]))
+    chroma = np.median(log_chroma(up[lit]), axis=0)
+    split_x = float((pts[NOSE_BRIDGE][0] + pts[NOSE_BOTTOM][0]) / 2)
+    y = y_img[mask]
+    xs = np.nonzero(mask)[1]
+    sides = []
+    for half in (xs < split_x, xs >= split_x):
+        sides.append(float(np.percentile(y[half], 75)) if int(half.sum()) >= 20 else float(np.percentile(y, 75)))
+    return SkinModel(chroma, (sides[0], sides[1]), split_x)
+
+
+def skin_colour(part: np.ndarray, model: SkinModel, p: Profile) -> np.ndarray:
+    """Per pixel: the face's skin colour, in log-chromaticity about the face's median. Along the line
+    from grey through that median (shade and blood make skin richer or paler in the same hue) a pixel
+    may be up to ``max_richer`` richer or ``max_paler`` paler; across it, another hue, at most
+    ``max_hue_shift``. Grey or black hair is paler than any skin, a mask or scarf is another hue."""
+    diff = log_chroma(part) - model.chroma
+    norm = float(np.linalg.norm(model.chroma))
+    axis = model.chroma / norm if norm > 0.05 else np.array([0.7071, -0.7071], np.float32)
+    along = diff @ axis
+    across = np.abs(diff @ np.array([-axis[1], axis[0]], np.float32))
+    g = "face_occlusion."
+    return (
+        (along <= float(p.get(g + "max_richer")))
+        & (along >= -float(p.get(g + "max_paler")))
+        & (across <= float(p.get(g + "max_hue_shift")))
+    )
+
+
+def skin_share(part: np.ndarray, model: SkinModel, ref_y: float, p: Profile) -> float:
+    """Share of ``part``'s pixels in the face's skin colour and at least ``min_side_brightness`` of
+    ``ref_y``."""
+    bright = luminance(part) >= float(p.get("face_occlusion.min_side_brightness")) * ref_y
+    return float((skin_colour(part, model, p) & bright).mean())
+
+
 def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     if a.patch is None or a.pose is None or abs(a.pose.yaw) > float(p.get("pose.yaw_deg")):
         return None  # a turned head shows one cheek edge-on: head_pose asks to face the camera first
-    bgr = a.patch.bgr
-    hull = cv2.convexHull(np.round(a.patch.points[: lm.RIGHT_IRIS.start]).astype(np.int32))
-    face = np.zeros(bgr.shape[:2], np.uint8)
-    cv2.fillPoly(face, [hull.reshape(-1, 1, 2)], 1)
-    ycc = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)[face.astype(bool)].astype(float)
-    if ycc.size == 0 or float(np.median(np.abs(ycc[:, 1] - 128) + np.abs(ycc[:, 2] - 128))) < _GREY_CHROMA:
+    model = skin_model(a)
+    if model is None:
         return None
-    # Skin is at least half as bright as the brighter part of the face (its 75th percentile luminance).
-    min_y = 0.5 * float(np.percentile(ycc[:, 0], 75))
+    bgr = a.patch.bgr
     shares = {}
     for name, (ys, xs) in regions(a).items():
         part = bgr[ys, xs]
         if part.size == 0:
             return None
-        shares[name] = float(skin(part, min_y).mean())
+        ref_y = {"right_cheek": model.side_y[0], "left_cheek": model.side_y[1]}.get(name, min(model.side_y))
+        shares[name] = skin_share(part, model, ref_y, p)
     need = float(p.get("face_occlusion.min_skin_share"))
     worst = min(shares, key=lambda k: shares[k])
     value = {k: r(v) for k, v in shares.items()}
