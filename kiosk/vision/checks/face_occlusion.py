@@ -131,19 +131,24 @@ def skin_model(a: FaceAnalysis) -> SkinModel | None:
 
 def skin_colour(part: np.ndarray, model: SkinModel, p: Profile) -> np.ndarray:
     """Per pixel: the face's skin colour, in log-chromaticity about the face's median. Along the line
-    from grey through that median (shade and blood make skin richer or paler in the same hue) a pixel
-    may be up to ``max_richer`` richer or ``max_paler`` paler; across it, another hue, at most
-    ``max_hue_shift``. Grey or black hair is paler than any skin, a mask or scarf is another hue."""
+    from grey through that median (shade makes skin richer in the same hue) a pixel may be up to
+    ``max_richer`` richer or ``max_paler`` paler; across it up to ``max_redder`` towards red (cheeks
+    and nose are redder than the forehead the median comes from) and ``max_hue_shift`` the other way.
+    Grey or black hair is paler than any skin, a pale or blue mask paler and of another hue."""
     diff = log_chroma(part) - model.chroma
     norm = float(np.linalg.norm(model.chroma))
     axis = model.chroma / norm if norm > 0.05 else np.array([0.7071, -0.7071], np.float32)
+    across_axis = np.array([-axis[1], axis[0]], np.float32)
+    if across_axis[0] < 0:  # point it towards red (log R/G up)
+        across_axis = -across_axis
     along = diff @ axis
-    across = np.abs(diff @ np.array([-axis[1], axis[0]], np.float32))
+    across = diff @ across_axis
     g = "face_occlusion."
     return (
         (along <= float(p.get(g + "max_richer")))
         & (along >= -float(p.get(g + "max_paler")))
-        & (across <= float(p.get(g + "max_hue_shift")))
+        & (across <= float(p.get(g + "max_redder")))
+        & (across >= -float(p.get(g + "max_hue_shift")))
     )
 
 
