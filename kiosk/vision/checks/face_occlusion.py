@@ -144,12 +144,13 @@ def skin_colour(part: np.ndarray, model: SkinModel, p: Profile) -> np.ndarray:
     along = diff @ axis
     across = diff @ across_axis
     g = "face_occlusion."
-    return (
+    inside: np.ndarray = (
         (along <= float(p.get(g + "max_richer")))
         & (along >= -float(p.get(g + "max_paler")))
         & (across <= float(p.get(g + "max_redder")))
         & (across >= -float(p.get(g + "max_hue_shift")))
     )
+    return inside
 
 
 def skin_share(part: np.ndarray, model: SkinModel, ref_y: float, p: Profile) -> float:
