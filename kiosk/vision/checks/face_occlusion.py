@@ -10,9 +10,10 @@ skin decides. A mask or scarf covers the nose and cheeks, long hair across the f
 - colour by log-chromaticity, log(R/G) and log(B/G): brightness cancels out (a cheek in shadow has
   the chromaticity of the lit one), and a colour cast (every channel scaled, as a warm lamp or a
   camera's white balance does) shifts every pixel by the same vector, which comparing against the
-  face's own median removes. A pixel is skin-coloured within ``max_chroma_distance`` of the median of
-  the face's skin (the face hull without eyes, brows and lips: most of it is skin even when a cheek
-  is covered);
+  face's own median removes. The median comes from the face above the eyes, where a mask, a scarf or
+  hair across a cheek does not reach; the tolerances (``max_richer``, ``max_paler``, ``max_redder``,
+  ``max_hue_shift``) are wider along the shading line and towards red (cheeks are redder than the
+  forehead) than towards another hue;
 - brightness against the same side of the face: at least ``min_side_brightness`` of the 75th
   percentile luminance of that half's skin (the nose against the darker half). Light from one side
   darkens a whole half, forehead and temple too, so the shadowed cheek keeps its share; dark hair
@@ -21,8 +22,9 @@ skin decides. A mask or scarf covers the nose and cheeks, long hair across the f
 A fixed skin-colour box and a whole-face brightness floor read side-lit and colour-cast press photos as
 covered (models/README.md, "False rejects"). What it cannot tell: a hand is skin-coloured, so a hand
 flat on a cheek passes; dark brown hair over a whole half of the face, forehead included, reads as
-that half in shadow. A grey photo has no colour to go by, and a head turned beyond the pose limit
-shows a cheek edge-on: neither is judged."""
+that half in shadow; a hat brim or fringe over the forehead changes the reference colour (those fail
+head_covering or eyebrows_visible first). A grey photo has no colour to go by, and a head turned
+beyond the pose limit shows a cheek edge-on: neither is judged."""
 
 from __future__ import annotations
 
