@@ -1,4 +1,4 @@
-"""The 480x640 placement as the checks read it: a view of the one spec 1.5 solver in ``kiosk.output``.
+"""The 480x640 placement as the checks read it: a view of the one spec 1.5 solver, ``kiosk.vision.geometry``.
 
 The check and the saved photo must agree, so both use ``kiosk.vision.geometry.solve``: a still whose
 head the check accepts is one the registration photo can be cut from, and the direction a failure asks
