@@ -24,7 +24,6 @@ class FrameHub:
         self._cond = threading.Condition()
         self._frame: np.ndarray | None = None
         self._seq = 0
-        self._at = 0.0
         self._jpeg: tuple[int, bytes] | None = None
         self._stream_width = stream_width
         self._quality = quality
@@ -33,15 +32,11 @@ class FrameHub:
         with self._cond:
             self._frame = frame
             self._seq += 1
-            self._at = time.monotonic()
             self._cond.notify_all()
 
     @property
     def seq(self) -> int:
         return self._seq
-
-    def frame_age(self) -> float | None:
-        return None if self._frame is None else time.monotonic() - self._at
 
     def latest(self) -> tuple[int, np.ndarray | None]:
         with self._cond:

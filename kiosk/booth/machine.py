@@ -148,7 +148,6 @@ class Booth:
         self.printer: SheetPrinter | None = None  # set by the wiring when a printer is configured
         self._events: queue.Queue[Event] = queue.Queue()
         self._listeners: list[StateListener] = []
-        self._snapshot_listeners: list[Callable[[dict[str, Any]], None]] = []
         self._snapshot: dict[str, Any] = {}
         self._snapshot_lock = threading.Lock()
         self._seq = 0
@@ -214,9 +213,6 @@ class Booth:
     def add_state_listener(self, fn: StateListener) -> None:
         """Hook called as fn(old_state, new_state, ctx) after every transition (plug-ins, demo)."""
         self._listeners.append(fn)
-
-    def add_snapshot_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        self._snapshot_listeners.append(fn)
 
     def snapshot(self) -> dict[str, Any]:
         with self._snapshot_lock:
@@ -306,16 +302,11 @@ class Booth:
         return follow
 
     def publish(self) -> None:
-        """Make a fresh snapshot for the student page and tell the listeners."""
+        """Make a fresh snapshot for the student page."""
         self._seq += 1
         snap = self._make_snapshot()
         with self._snapshot_lock:
             self._snapshot = snap
-        for fn in self._snapshot_listeners:
-            try:
-                fn(snap)
-            except Exception:
-                log.exception("snapshot listener failed")
 
     def _make_snapshot(self) -> dict[str, Any]:
         ctx = self.ctx

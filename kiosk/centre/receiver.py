@@ -370,11 +370,6 @@ def _answer(status: int, doc: dict[str, Any]) -> Response:
     return resp
 
 
-def read_tokens(path: Path) -> dict[str, str]:
-    """The token file: ``<kiosk_id> <token>`` per line -> {token: kiosk_id}."""
-    return parse_tokens(Path(path).read_text(encoding="utf-8"), str(path))
-
-
 def make_server(
     app: Any,
     host: str = "127.0.0.1",

@@ -27,10 +27,6 @@ def to_lab(bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(flat, cv2.COLOR_BGR2Lab).reshape(arr.shape).astype(np.float64)
 
 
-def rgb_to_lab(rgb: tuple[int, int, int]) -> np.ndarray:
-    return to_lab(np.array([[rgb[::-1]]], dtype=np.uint8))[0, 0]
-
-
 def hue_chroma(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hue angle (degrees, 0-360) and chroma C*ab."""
     a, b = lab[..., 1], lab[..., 2]
