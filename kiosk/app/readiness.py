@@ -1,10 +1,11 @@
-"""Can this booth serve students? The set-up half of the self-test: keys, credentials, staff access.
+"""Can this booth serve students? The set-up half of the self-test: keys, credentials, staff access, calibration.
 
 The hardware checks in ``kiosk.app.hardware`` ask whether each part works; these ask whether the technician
 has finished the first-boot steps (docs/install.md): the centre's keyring and public key in the data
-folder, the upload credentials, a staff password. They read files only, never the camera or the pins,
-so the systemd units run them before every start (``kiosk selftest --gate``, as ExecCondition=): a
-booth that cannot serve does not start, instead of restarting in a loop.
+folder, the upload credentials, a staff password, this booth's calibration. They read files only, never
+the camera or the pins, so the systemd units run the key, credential and password checks before every
+start (``kiosk selftest --gate``, as ExecCondition=; ``GATE_CHECKS`` in ``kiosk.app.selftest``): a booth
+that cannot serve does not start, instead of restarting in a loop.
 """
 
 from __future__ import annotations
