@@ -1,8 +1,8 @@
 """A camera-like picture of a phone showing a capture code, drawn rather than photographed.
 
-The replay camera shows it in demos so the booth can be walked through end to end with a valid code,
-and the QR tests distort it. (The QR benchmark draws its own frames, in ``bench/qr_frames.py``, so the
-reader is never measured on the picture it was developed with.)
+The demo puts it on the replay camera so the booth can be walked through end to end with a valid code,
+the self-test's QR check reads one, and the QR tests distort it. (The QR benchmark draws its own frames,
+in ``bench/qr_frames.py``, so the reader is never measured on the picture it was developed with.)
 """
 
 from __future__ import annotations

@@ -1,3 +1,3 @@
-"""Running the booth in the field: logs, notifications to staff, Prometheus metrics and the probes behind health
-checks.
+"""Running the booth in the field: logs, systemd notifications (ready, watchdog), Prometheus metrics and the
+probes behind health checks.
 """
