@@ -37,7 +37,6 @@ SCAN_STEADIER = Message("请保持手机稳定", "Hold your phone still")
 SCAN_ADVICE = {"closer": SCAN_CLOSER, "brighter": SCAN_BRIGHTER, "steadier": SCAN_STEADIER}
 PRINTING = Message("正在打印，请到打印机处领取", "Printing: please collect your photos at the printer")
 PRINT_FAILED = Message("打印没有成功，请联系工作人员", "The photos could not be printed, please ask staff")
-PAUSED = Message("本机暂停服务，请稍候", "This booth is paused, please wait")
 TIMED_OUT = Message("操作超时，已返回首页", "Timed out, back to the start")
 ANSWER_ON_SCREEN = Message(
     "请在屏幕上回答问题：重拍，或确认不适用",
