@@ -11,7 +11,7 @@ from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.reserve import DiskReserve
-from tests.helpers.booth_rig import Rig
+from tests.helpers.booth_rig import Rig, confirm_and_start, let_time_pass, show_code, to_review
 from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode, make_booth_rig
 from tests.helpers.tinyfs import fill, tiny_filesystem
 from tests.helpers.upload import Keys
@@ -77,18 +77,6 @@ def test_a_queue_that_cannot_be_read_at_start_pauses_the_booth(tmp_path: Path) -
     assert booth.state.name == "paused" and "Input/output error" in (booth.pause_reason or "")
 
 
-def _to_review(booth: Booth, clock: FakeClock, uid: str = "2024001") -> None:
-    booth.post(CodeSeen(f"GOOD:{uid}"))
-    booth.step()
-    for action in ("confirm", "start"):
-        booth.post(Touch(action))
-        booth.step()
-    for _ in range(20):
-        clock.advance(0.25)
-        booth.step()
-    assert booth.state.name == "review"
-
-
 def test_full_disk_during_a_session_is_saved_from_the_reserve(tmp_path: Path, keys: Keys) -> None:
     """A real 6 MB filesystem filled up by another program while the student poses."""
     with tiny_filesystem(tmp_path / "disk", 6 * 1024) as disk:
@@ -99,15 +87,10 @@ def test_full_disk_during_a_session_is_saved_from_the_reserve(tmp_path: Path, ke
         reserve = DiskReserve(data, 2)
         assert reserve.ensure()
         booth = _booth(records, outbox, clock, reserve)
-        booth.post(CodeSeen("GOOD:2024001"))
-        booth.step()
+        show_code(booth)
         fill(disk)
-        for action in ("confirm", "start"):
-            booth.post(Touch(action))
-            booth.step()
-        for _ in range(20):
-            clock.advance(0.25)
-            booth.step()
+        confirm_and_start(booth)
+        let_time_pass(booth, clock)
         booth.post(Touch("accept"))
         booth.step()
         assert booth.state.name == "done"
@@ -126,7 +109,7 @@ def test_full_disk_without_reserve_apologises_keeps_the_photo_once_and_pauses(tm
         records = BoothRecords.open(data, clock)
         outbox = Outbox(data, keys.public, "t1", min_free_mb=0)
         booth = _booth(records, outbox, clock, DiskReserve(data, 0))
-        _to_review(booth, clock)
+        to_review(booth, clock)
         filler = fill(disk)
         booth.post(Touch("accept"))
         booth.step()
@@ -144,7 +127,7 @@ def test_full_disk_without_reserve_apologises_keeps_the_photo_once_and_pauses(tm
         booth.post(StaffCommand("resume"))
         booth.step()
         assert booth.state.name == "idle" and booth.pause_reason is None
-        _to_review(booth, clock, uid="2024002")
+        to_review(booth, clock, uid="2024002")
         booth.post(Touch("accept"))
         booth.step()
         assert booth.state.name == "done" and len(outbox.entries()) == 1
@@ -159,15 +142,10 @@ def test_full_disk_while_recording_the_verdict_does_not_rerun_the_check(tmp_path
         records = BoothRecords.open(data, clock)
         outbox = Outbox(data, keys.public, "t1", min_free_mb=0)
         booth = _booth(records, outbox, clock, DiskReserve(data, 0))
-        booth.post(CodeSeen("GOOD:2024001"))
-        booth.step()
-        for action in ("confirm", "start"):
-            booth.post(Touch(action))
-            booth.step()
+        show_code(booth)
+        confirm_and_start(booth)
         fill(disk)
-        for _ in range(40):
-            clock.advance(0.25)
-            booth.step()
+        let_time_pass(booth, clock, 10.0)
         assert booth.state.name == "review"
         assert booth.checker.calls == 1  # checked once, not again on every step
         assert booth.paused and booth.pause_reason

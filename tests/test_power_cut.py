@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.booth import Booth, BoothSettings, CodeSeen, Touch
+from kiosk.booth import Booth, BoothSettings, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
+from tests.helpers.booth_rig import confirm_and_start, let_time_pass, show_code
 from tests.helpers.durability import DurableDisk
 from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 from tests.helpers.upload import Keys
@@ -51,16 +52,11 @@ def _booth(data: Path, keys: Keys) -> tuple[Booth, FakeClock, BoothRecords, Outb
 
 def _serve(booth: Booth, clock: FakeClock) -> str:
     """The student shows their code and, if the booth takes them, accepts the photo. Returns what happened."""
-    booth.post(CodeSeen(f"GOOD:{UID}"))
-    booth.step()
+    show_code(booth, UID)
     if booth.state.name != "confirm":
         return "already"
-    for action in ("confirm", "start"):
-        booth.post(Touch(action))
-        booth.step()
-    for _ in range(20):
-        clock.advance(0.25)
-        booth.step()
+    confirm_and_start(booth)
+    let_time_pass(booth, clock)
     booth.post(Touch("accept"))
     booth.step()
     assert booth.state.name == "done"

@@ -9,6 +9,34 @@ from kiosk.storage.records import BoothRecords
 from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 
 
+def show_code(booth: Booth, uid: str = "2024001") -> None:
+    """The student holds up a good capture code for ``uid``."""
+    booth.post(CodeSeen(f"GOOD:{uid}"))
+    booth.step()
+
+
+def confirm_and_start(booth: Booth) -> None:
+    """The student confirms the masked identity, then touches start on the pose screen."""
+    for action in ("confirm", "start"):
+        booth.post(Touch(action))
+        booth.step()
+
+
+def let_time_pass(booth: Booth, clock: FakeClock, seconds: float = 5.0, step: float = 0.25) -> None:
+    """The booth steps while ``seconds`` go by (the countdown, the capture, the check)."""
+    for _ in range(round(seconds / step)):
+        clock.advance(step)
+        booth.step()
+
+
+def to_review(booth: Booth, clock: FakeClock, uid: str = "2024001") -> None:
+    """From idle to the review screen: code, confirm, start, countdown, photo checked."""
+    show_code(booth, uid)
+    confirm_and_start(booth)
+    let_time_pass(booth, clock)
+    assert booth.state.name == "review"
+
+
 class Rig:
     def __init__(self, tmp_path, verdicts=(True,), booth=None, readiness=None):
         self.clock = FakeClock()

@@ -24,6 +24,7 @@ from kiosk.staff.auth import PasswordFile
 from kiosk.staff.health import SystemProbe
 from kiosk.staff.running import PrinterView
 from kiosk.web import create_staff_app
+from tests.helpers.booth_rig import confirm_and_start, show_code
 from tests.helpers.fakes import BoothRig, ScriptedChecker, make_booth_rig
 
 PASSWORD = "correct horse battery"
@@ -152,11 +153,8 @@ def photograph_asked(runtime: Runtime, uid: str, asks: tuple[str, ...], answer: 
     booth = runtime.booth
     clock, checker = _scripted(runtime)
     checker.verdicts, checker.asks, checker.calls = [True], [asks], 0
-    booth.post(CodeSeen(f"GOOD:{uid}"))
-    booth.step()
-    for action in ("confirm", "start"):
-        booth.post(Touch(action))
-        booth.step()
+    show_code(booth, uid)
+    confirm_and_start(booth)
     clock.advance(booth.settings.booth.countdown_s + 0.1)
     for _ in range(3):
         booth.step()
