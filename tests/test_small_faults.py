@@ -1,4 +1,4 @@
-"""Small faults: a killed receiver's temp files, ``kiosk check`` on a folder, a restarted demo's students."""
+"""Small faults: a killed receiver's temp files, `kiosk check` on a folder, a restarted demo, a stop mid-stream."""
 
 from __future__ import annotations
 
@@ -98,3 +98,32 @@ def test_a_restarted_demo_director_shows_a_new_student(tmp_path: Path) -> None:
         return reader.decode(director.next_code(), time.time()).uid
 
     assert uid_of_next_code() != uid_of_next_code()
+
+
+@pytest.mark.slow
+def test_stopping_the_booth_while_the_page_is_open_logs_no_traceback(tmp_path: Path) -> None:
+    """systemd stops the booth (SIGTERM) while the kiosk browser holds the event and preview streams open:
+    it exits cleanly, with nothing in the journal that looks like a crash."""
+    port = free_port()
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[web]\nport = {port}\n[staff]\nenabled = false\n', encoding="utf-8")
+    command = [sys.executable, "-m", "kiosk", "demo", "-c", str(config), "--data", str(tmp_path / "data")]
+    proc = subprocess.Popen(command, env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    viewers: list[subprocess.Popen[bytes]] = []
+    try:
+        assert proc.stdout is not None
+        assert "running at" in proc.stdout.readline()
+        for path in ("/events", "/stream.mjpg"):
+            url = f"http://127.0.0.1:{port}{path}"
+            read_forever = f"import urllib.request as u; r = u.urlopen({url!r})\nwhile r.read(512): pass"
+            viewers.append(subprocess.Popen([sys.executable, "-c", read_forever], stderr=subprocess.DEVNULL))
+        time.sleep(2)  # both streams are being served
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        for viewer in viewers:
+            viewer.kill()
+            viewer.wait()
+    assert proc.returncode == 0
+    assert "Traceback" not in err and "Bad file descriptor" not in err, err

@@ -354,10 +354,16 @@ def _serve_locked(config: Config, demo: bool, demo_photos: Path | None) -> int:
     if demo:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
 
-    def _terminate(signum: int, frame: Any) -> None:  # systemd stops the booth with SIGTERM
+    def _terminate(signum: int, frame: Any) -> None:  # systemd stops the booth with SIGTERM; Ctrl-C sends SIGINT
+        # The streams end first: waitress waits for its threads as soon as its loop stops, and the page's
+        # event and preview streams would hold those threads until they time out, then fail against the
+        # closed server with tracebacks in the journal. Ended now, they finish while the server can still
+        # take their last write.
+        booth.end_streams()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     notifier.ready(status=f"serving {booth.url}")
     watchdog.start()
     try:
