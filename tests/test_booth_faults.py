@@ -6,30 +6,19 @@ import contextlib
 import time
 from pathlib import Path
 
-from kiosk.booth import Booth, BoothSettings, CodeSeen, StaffCommand, Touch
+from kiosk.booth import Booth, CodeSeen, StaffCommand, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.reserve import DiskReserve
-from tests.helpers.booth_rig import Rig, confirm_and_start, let_time_pass, show_code, to_review
-from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode, make_booth_rig
+from tests.helpers.booth_rig import Rig, booth_on_fakes, confirm_and_start, let_time_pass, show_code, to_review
+from tests.helpers.fakes import ListSink, make_booth_rig
 from tests.helpers.tinyfs import fill, tiny_filesystem
 from tests.helpers.upload import Keys
 
 
 def _booth(records, sink, clock, reserve=None) -> Booth:
-    return Booth(
-        BoothSettings(kiosk_id="t1"),
-        clock,
-        decode,
-        FakeCamera(),
-        FakeLights(),
-        ScriptedChecker([True]),
-        lambda still, report: b"\xff\xd8\xff\xe0photo\xff\xd9",
-        records,
-        sink,
-        reserve=reserve,
-    )
+    return booth_on_fakes(records, sink, clock, reserve=reserve)
 
 
 def test_capture_queued_but_not_marked_is_settled_before_the_next_student(tmp_path: Path) -> None:

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.booth import Booth, BoothSettings, Touch
+from kiosk.booth import Booth, Touch
 from kiosk.core.clock import FakeClock
 from kiosk.queue.outbox import Outbox
 from kiosk.storage.records import BoothRecords
 from kiosk.storage.sealing import open_envelope
 from kiosk.upload.dirtarget import DirTarget
 from kiosk.upload.loop import Uploader
-from tests.helpers.booth_rig import confirm_and_start, let_time_pass, show_code
+from tests.helpers.booth_rig import booth_on_fakes, confirm_and_start, let_time_pass, show_code
 from tests.helpers.durability import DurableDisk
-from tests.helpers.fakes import FakeCamera, FakeLights, ScriptedChecker, decode
 from tests.helpers.upload import Keys
 
 UID = "2024555"
@@ -36,17 +35,7 @@ def _booth(data: Path, keys: Keys) -> tuple[Booth, FakeClock, BoothRecords, Outb
     clock = FakeClock()
     records = BoothRecords.open(data, clock)
     outbox = Outbox(data, keys.public, "booth-p", min_free_mb=0)
-    booth = Booth(
-        BoothSettings(kiosk_id="booth-p"),
-        clock,
-        decode,
-        FakeCamera(),
-        FakeLights(),
-        ScriptedChecker([True]),
-        lambda still, report: b"\xff\xd8\xff\xe0photo\xff\xd9",
-        records,
-        outbox,
-    )
+    booth = booth_on_fakes(records, outbox, clock, kiosk_id="booth-p")
     return booth, clock, records, outbox
 
 

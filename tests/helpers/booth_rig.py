@@ -9,6 +9,25 @@ from kiosk.storage.records import BoothRecords
 from tests.helpers.fakes import FakeCamera, FakeLights, ListSink, ScriptedChecker, decode
 
 
+def booth_on_fakes(
+    records: object, sink: object, clock: FakeClock, *, kiosk_id: str = "t1", reserve: object | None = None
+) -> Booth:
+    """A booth on fake camera, lights and a checker that passes, saving to real ``records`` and ``sink``:
+    for the tests that restart a booth over the same storage, or give it a broken or full one."""
+    return Booth(
+        BoothSettings(kiosk_id=kiosk_id),
+        clock,
+        decode,
+        FakeCamera(),
+        FakeLights(),
+        ScriptedChecker([True]),
+        lambda still, report: b"\xff\xd8\xff\xe0photo\xff\xd9",
+        records,
+        sink,
+        reserve=reserve,
+    )
+
+
 def show_code(booth: Booth, uid: str = "2024001") -> None:
     """The student holds up a good capture code for ``uid``."""
     booth.post(CodeSeen(f"GOOD:{uid}"))
