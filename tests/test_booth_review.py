@@ -41,6 +41,9 @@ class StillCamera:
     def capture_still(self) -> np.ndarray:
         return np.full((SIZE[1], SIZE[0], 3), 120, np.uint8)
 
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        return [self.capture_still() for _ in range(count)]
+
 
 def rig_with(tmp_path, *reports: Report, max_attempts: int = 3) -> Rig:
     rig = Rig(tmp_path, booth=BoothSection(max_attempts=max_attempts))

@@ -473,6 +473,7 @@ class FakePicamera2:
         self.active = 0
         self.max_active = 0
         self.delay = 0.0
+        self.mode: dict[str, Any] | None = None  # set by switch_mode (the preview until then)
         self.calls.append(("init", camera_num))
 
     def _maybe_fail(self, name: str) -> None:
@@ -508,7 +509,14 @@ class FakePicamera2:
             self.active -= 1
 
     def capture_array(self, name: str = "main", wait: Any = None) -> np.ndarray:
-        return self._device_call("capture_array", (64, 36), name=name, wait=wait)
+        size = self.mode["main"]["size"] if self.mode is not None else (64, 36)
+        return self._device_call("capture_array", size, name=name, wait=wait)
+
+    def switch_mode(self, config: dict[str, Any], wait: Any = None) -> dict[str, Any]:
+        self.calls.append(("switch_mode", config["use_case"]))
+        self._maybe_fail("switch_mode")
+        self.mode = config
+        return config
 
     def switch_mode_and_capture_array(self, config: dict[str, Any], name: str = "main", wait: Any = None) -> Any:
         size = config["main"]["size"]
@@ -731,3 +739,42 @@ def test_lores_colours_survive_the_yuv_conversion() -> None:
     back = yuv420_to_bgr(i420, (64, 36))
     assert np.abs(back[10, 8].astype(int) - (40, 60, 200)).max() <= 6
     assert np.abs(back[10, 56].astype(int) - (230, 230, 230)).max() <= 6
+
+
+def test_picamera2_burst_is_one_still_mode_switch_and_back(fake_picamera2: type[FakePicamera2]) -> None:
+    cam = picam()
+    cam.start()
+    (device,) = fake_picamera2.instances
+    device.calls.clear()
+    stills = cam.capture_burst(3, 0.0)
+    assert [s.shape for s in stills] == [(300, 400, 3)] * 3
+    assert device.names() == ["switch_mode", "capture_array", "capture_array", "capture_array", "switch_mode"]
+    assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
+    assert all(c[1] == {"name": "main", "wait": 10.0} for c in device.calls if c[0] == "capture_array")
+    assert cam.preview_frame().shape == (36, 64, 3)  # back on the preview stream
+    cam.close()
+
+
+def test_picamera2_burst_that_fails_goes_back_to_the_preview(fake_picamera2: type[FakePicamera2]) -> None:
+    cam = picam()
+    cam.start()
+    (device,) = fake_picamera2.instances
+    device.calls.clear()
+    device.fail["capture_array"] = TimeoutError()
+    with pytest.raises(CameraError, match="no still within 10 s"):
+        cam.capture_burst(3, 0.0)
+    assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
+    assert "cancel_all_and_flush" in device.names()
+    cam.close()
+
+
+def test_replay_burst_follows_the_playlist_between_stills() -> None:
+    clock = FakeClock()
+    cam = ReplayCamera(preview_size=(64, 48), item_s=0.2, clock=clock, sleep=clock.advance)
+    red, blue = np.full((30, 40, 3), (0, 0, 255), np.uint8), np.full((30, 40, 3), (255, 0, 0), np.uint8)
+    cam.show([red, blue])
+    cam.start()
+    start = clock.now()
+    stills = cam.capture_burst(3, 0.25)
+    assert [tuple(int(v) for v in s[0, 0]) for s in stills] == [(0, 0, 255), (255, 0, 0), (255, 0, 0)]
+    assert clock.now() - start == pytest.approx(0.5)  # two gaps waited on the replay clock

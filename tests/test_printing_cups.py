@@ -150,7 +150,7 @@ def accepted_rig(tmp_path, printer) -> Rig:
     ok = CheckResult("glasses", True, 0.1, Message("", ""))
     report = Report({"glasses": ok}, 5.0, FaceGeometry(box=(800, 400, 430, 700), crop=crop, scale=0.66))
     rig.booth.checker = type("C", (), {"profile_name": "chsi", "check": staticmethod(lambda image: report)})()
-    rig.booth.camera = type("S", (), {"capture_still": staticmethod(lambda: still.copy())})()
+    rig.booth.camera = type("S", (), {"capture_burst": staticmethod(lambda count, gap_s: [still.copy()] * count)})()
     rig.booth.printer = printer
     rig.to_review()
     rig.send(Touch("accept"))

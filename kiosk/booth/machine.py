@@ -75,6 +75,7 @@ class BoothContext:
     repeat_capture: bool = False
     attempt: int = 0
     still: np.ndarray | None = None
+    burst: list[np.ndarray] = field(default_factory=list)  # the shutter's stills until one is chosen
     taken_at: Any = None
     capture_id: str | None = None
     report: Report | None = None
@@ -106,6 +107,7 @@ class BoothContext:
 
     def clear_shot(self) -> None:
         self.still = None
+        self.burst = []
         self.taken_at = None
         self.capture_id = None
         self.report = None

@@ -11,8 +11,8 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
+from kiosk.booth import burst, review
 from kiosk.booth import messages as msg
-from kiosk.booth import review
 from kiosk.booth.events import Answer, ButtonPressed, CodeSeen, CodeSighted, Event, Hints, StaffCommand, Touch
 from kiosk.booth.ports import CodeRejected, PhotoNotUsable
 from kiosk.core.capture import AcceptedCapture
@@ -239,8 +239,10 @@ class Capture(State):
         ctx = booth.ctx
         ctx.clear_shot()
         ctx.attempt += 1
+        settings = booth.settings.booth
         try:
-            ctx.still = booth.camera.capture_still()
+            ctx.burst = booth.camera.capture_burst(settings.burst_count, settings.burst_gap_s)
+            ctx.still = ctx.burst[0]
         except Exception as exc:
             log.error("still capture failed: %s", exc)
             booth.records.record_event("camera_error", {"error": str(exc)[:200]})
@@ -262,7 +264,14 @@ class Analyse(State):
         ctx = booth.ctx
         assert ctx.still is not None
         try:
-            ctx.report = booth.checker.check(ctx.still)
+            chosen = burst.pick(ctx.burst or [ctx.still], booth.checker.check)
+            ctx.burst = []
+            ctx.still, ctx.report = chosen.still, chosen.report
+            if chosen.index:
+                log.info("kept still %d of the burst; the first failed on %s", chosen.index + 1,
+                         ", ".join(chosen.first_failures))  # fmt: skip
+                booth.records.record_event("burst_kept", {"still": chosen.index + 1,
+                                                          "first_failed": list(chosen.first_failures)})  # fmt: skip
             if ctx.report.passed:
                 ctx.photo_jpeg = booth.formatter(ctx.still, ctx.report)
             else:

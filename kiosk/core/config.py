@@ -115,6 +115,10 @@ class LightsSection:
 @dataclass(frozen=True)
 class BoothSection:
     countdown_s: int = field(default=3, metadata=_range(1, 10))
+    # The shutter takes a short burst; when the first still fails only on something a moment changes (a
+    # blink, a half-spoken word, a twitch of the head), the next one is judged (booth/burst.py).
+    burst_count: int = field(default=3, metadata=_range(1, 5))
+    burst_gap_s: float = field(default=0.25, metadata=_range(0, 1))
     max_attempts: int = field(default=3, metadata=_range(1, 10))
     retake_after_accept: bool = False
     confirm_timeout_s: float = field(default=30, metadata=_range(5, 600))

@@ -1,7 +1,7 @@
 """The camera interface the booth talks to, whatever is behind it.
 
 A camera gives a stream of small preview frames (for scanning codes and posing) and, on request, one
-full-resolution still. Frames are BGR ``uint8`` arrays, never mirrored. Implementations:
+full-resolution still or a short burst of them. Frames are BGR ``uint8`` arrays, never mirrored. Implementations:
 ``Picamera2Camera`` (the Pi's camera module), ``OpenCVCamera`` (USB webcams) and ``ReplayCamera``
 (image files or a video, for tests and demos).
 """
@@ -26,6 +26,11 @@ class Camera(Protocol):
 
     def capture_still(self) -> np.ndarray:
         """One full-resolution still (BGR). Raises CameraError on failure."""
+
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        """``count`` full-resolution stills (BGR), about ``gap_s`` apart, oldest first, in one switch to
+        the still mode. A blink lasts 0.1-0.4 s: it can spoil one still of a burst, rarely all of them.
+        Raises CameraError on failure (no partial burst is returned)."""
 
     def close(self) -> None:
         """Release the device. Safe to call twice."""

@@ -1,8 +1,8 @@
 """A USB webcam through OpenCV (V4L2 on Linux), for laptops and booths without a camera module.
 
 Webcams have no separate still mode: for the photo the capture size is raised to the still size
-(the driver picks the largest mode it has near that), a frame is read, and the preview size is set
-back. The first frames after a size change can be stale or dark, so a few are dropped.
+(the driver picks the largest mode it has near that), a frame (or a short burst) is read, and the
+preview size is set back. The first frames after a size change can be stale or dark, so a few are dropped.
 """
 
 from __future__ import annotations
@@ -81,13 +81,24 @@ class OpenCVCamera:
 
     def capture_still(self) -> np.ndarray:
         """A frame at the largest size the webcam offers up to the still size, at that size."""
+        return self.capture_burst(1, 0.0)[0]
+
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        """``count`` frames at the still size, about ``gap_s`` apart, after one size change."""
+        if count < 1:
+            raise ValueError("a burst needs at least one still")
         with self._lock:
             cap = self._require()
             try:
                 self._set_size(cap, self.still_size)
                 for _ in range(_FRAMES_DROPPED_AFTER_RESIZE):
                     self._read(cap, "still", self.still_timeout_s)
-                return self._read(cap, "still", self.still_timeout_s)
+                frames = []
+                for i in range(count):
+                    if i:
+                        time.sleep(gap_s)
+                    frames.append(self._read(cap, "still", self.still_timeout_s))
+                return frames
             finally:
                 self._set_size(cap, self.preview_size)
 

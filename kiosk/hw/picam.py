@@ -1,7 +1,8 @@
 """The Raspberry Pi camera module, through picamera2.
 
 The camera runs a low-resolution preview stream all the time (code scanning, posing, the live view)
-and switches to the full-resolution still mode for one frame when the photo is taken, then back.
+and switches to the full-resolution still mode for the photo (one frame, or a short burst of them so
+that a blink does not spoil the shot), then back.
 Both configurations are built once at start-up and picamera2's ``PersistentAllocator`` keeps the
 buffers of each mode allocated, so the many mode switches of a long booth day do not fragment the
 CMA memory the camera needs (fragmentation shows up hours later as allocation failures).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import cv2
@@ -159,6 +161,37 @@ class Picamera2Camera:
                     raise CameraError(f"no still within {self.still_timeout_s:g} s") from exc
                 raise CameraError(f"still capture failed: {_describe(exc)}") from exc
             return _check_frame(frame, "still")
+
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        """Switch to the still mode once, capture ``count`` full-resolution frames about ``gap_s`` apart
+        (BGR), and switch back, as picamera2's manual does for several captures in one mode
+        (``switch_mode``, ``capture_array`` each, ``switch_mode`` back). The sensor keeps streaming in
+        between; a frame the booth does not take is dropped, not queued."""
+        if count < 1:
+            raise ValueError("a burst needs at least one still")
+        if count == 1:
+            return [self.capture_still()]
+        with self._lock:
+            cam = self._require()
+            frames: list[np.ndarray] = []
+            try:
+                cam.switch_mode(self._still_config)
+                try:
+                    for i in range(count):
+                        if i:
+                            time.sleep(gap_s)
+                        frames.append(_check_frame(cam.capture_array(_STREAM, wait=self.still_timeout_s), "still"))
+                finally:
+                    cam.switch_mode(self._preview_config)
+            except CameraError:
+                _cancel_jobs(cam)
+                raise
+            except Exception as exc:
+                _cancel_jobs(cam)
+                if isinstance(exc, TimeoutError):
+                    raise CameraError(f"no still within {self.still_timeout_s:g} s") from exc
+                raise CameraError(f"still capture failed: {_describe(exc)}") from exc
+            return frames
 
     def close(self) -> None:
         """Stop and release the camera. Safe to call twice; never raises."""

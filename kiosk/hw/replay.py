@@ -233,6 +233,24 @@ class ReplayCamera:
                 raise CameraError("replay: nothing to capture (no pictures to show)")
             return self._playlist.current().copy()
 
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        """``count`` stills ``gap_s`` apart on the replay clock: the playlist moves on between them as
+        the preview would (``item_s``), so a playlist of a blink and then open eyes is a burst that
+        holds both."""
+        if count < 1:
+            raise ValueError("a burst needs at least one still")
+        frames: list[np.ndarray] = []
+        for i in range(count):
+            if i:
+                self._sleep(gap_s)
+            with self._lock:
+                self._require()
+                if self._playlist is None:
+                    raise CameraError("replay: nothing to capture (no pictures to show)")
+                self._step(self._clock.now())
+                frames.append(self._playlist.current().copy())
+        return frames
+
     def close(self) -> None:
         """Release an open video; the playlist is kept so ``start()`` resumes it. Safe to call twice."""
         with self._lock:

@@ -16,6 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.hw.camera import Camera, CameraError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class SupervisedCamera:
         with self._lock:
             return self._call("still", lambda cam: cam.capture_still())
 
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        with self._lock:
+            return self._call("still", lambda cam: cam.capture_burst(count, gap_s))
+
     def detail_frame(self) -> np.ndarray | None:
         """The camera's detail frame, or None when it has none or is not open now.
 
@@ -177,7 +184,7 @@ class SupervisedCamera:
 
     # -- internals (called with _lock held) ------------------------------------------------------------
 
-    def _call(self, what: str, fn: Callable[[Camera], np.ndarray]) -> np.ndarray:
+    def _call(self, what: str, fn: Callable[[Camera], T]) -> T:
         if self._closed:
             raise CameraError("camera is closed")
         camera = self._camera if self._camera is not None else self._reopen()

@@ -46,6 +46,7 @@ EVENTS: dict[str, Label] = {
     "already_captured": ("今天已拍过", "Already photographed today"),
     "camera_error": ("相机故障", "Camera fault"),
     "check_error": ("检测出错", "Check failed to run"),
+    "burst_kept": ("连拍的后一张合格，免去重拍", "A later still of the burst passed: no retake needed"),
     "save_error": ("照片保存失败", "Photo could not be saved"),
     "auto_accept": ("合格照片自动保存", "Passing photo kept automatically"),
     "staff_needed": ("需要工作人员协助", "Student sent to staff"),

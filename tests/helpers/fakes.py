@@ -61,6 +61,11 @@ class FakeCamera:
         self.shots += 1
         return np.full((60, 40, 3), 128, np.uint8)
 
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        """One shot held still: ``count`` identical stills (the booth judges the first alone)."""
+        first = self.capture_still()
+        return [first] + [first.copy() for _ in range(count - 1)]
+
 
 QUESTIONS = {
     "jewellery": Message(
@@ -129,6 +134,11 @@ class StoppableReplay(ReplayCamera):
         if self.stopped:
             raise CameraError("camera stopped")
         return super().capture_still()
+
+    def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
+        if self.stopped:
+            raise CameraError("camera stopped")
+        return super().capture_burst(count, gap_s)
 
 
 @dataclass
