@@ -65,8 +65,8 @@ def iris_contrast(a: FaceAnalysis, which: int) -> float | None:
     midway between the upper and lower lid, 2.2 radii either side of the iris centre (0.5 radius thick);
     the darkest of it within 0.5 radius of the centre is the iris, the lightest 0.9-2 radii out on each
     side the sclera. Contrast = (mean of the two sides' lightest - the iris) / the skin, the median grey
-    1.6-2.5 radii above and below the iris. An open eye reads about 0.5 on every set measured, a shut one
-    about 0.1 (one even lash line). None without a face patch."""
+    1.6-2.5 radii above and below the iris. Medians: open eyes 0.46-0.55 (narrow ones 0.28), shut eyes
+    0.14 (one even lash line). None without a face patch."""
     if a.patch is None or a.mesh is None:
         return None
     grey = cv2.cvtColor(a.patch.bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
