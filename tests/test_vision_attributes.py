@@ -213,6 +213,29 @@ def test_frame_across_the_eyes_fails(checker: ComplianceChecker) -> None:
 
 
 @needs_faces
+def test_bare_eyes_in_shadow_are_never_told_to_take_off_tinted_glasses(checker: ComplianceChecker) -> None:
+    # The base face (no glasses) with its eye sockets darkened in the patch the lens measurement reads,
+    # as deep-set eyes under a top light look. Unsure glasses (a probability over the presence cut-off
+    # but not plain) leave the lenses unmeasured; plain glasses over the same dark sockets are tinted.
+    a = checker.analyse(scene(checker, BASE))
+    assert a.patch is not None and a.mesh is not None
+    k = 64.0 / a.ied
+    for which, iris in enumerate((468, 473)):
+        cx, cy = a.patch.points[iris]
+        rad = a.mesh.iris_radius[which] * k
+        x0, x1, y0, y1 = int(cx - 3 * rad), int(cx + 3 * rad), int(cy - 2.5 * rad), int(cy + 1.5 * rad)
+        a.patch.bgr[y0:y1, x0:x1] = (a.patch.bgr[y0:y1, x0:x1] * 0.4).astype(np.uint8)
+    p = checker.profile
+    unsure = (float(p.get("attributes.glasses")) + float(p.get("glasses_lens.min_presence"))) / 2
+    a.attributes = {"glasses": unsure}
+    res = glasses.run(a, p)
+    assert res is not None and res.passed, res and res.value
+    a.attributes = {"glasses": 0.99}
+    res = glasses.run(a, p)
+    assert res is not None and not res.passed and res.message.en == "Please remove tinted glasses.", res and res.value
+
+
+@needs_faces
 def test_clear_glasses_measure_below_the_limits(checker: ComplianceChecker) -> None:
     value = _report(checker, CLEAR_GLASSES).checks["glasses"].value
     p = checker.profile

@@ -1,7 +1,7 @@
 """glasses: the profile's policy (photo-spec section 7). ``forbidden``: any glasses fail (inside the
 ``[ask]`` band the student is asked whether they wear glasses). ``allowed_clear``: glasses may stay on,
-but not tinted, not reflecting and with the frame clear of the eyes; presence is judged at the
-``[attributes]`` cut-off and nothing is asked, since the lenses are measured. Presence is the attribute
+but not tinted, not reflecting and with the frame clear of the eyes; the lenses are measured only
+when the glasses are plain (probability over ``glasses_lens.min_presence``) and nothing is asked. Presence is the attribute
 classifier's ``glasses`` probability (CelebA ``Eyeglasses``, sunglasses included); tint, glare and frame
 are measured on the lens area (``_lens``) only when glasses are present."""
 
@@ -37,7 +37,10 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     if p.get("glasses") == "forbidden":  # unsure: ask "if you are wearing glasses, please take them off"
         lo, hi = ask_band(p, ID)
         return result(ID, p, prob <= hi, score(prob, hi), "remove", value, ask=prob > lo)
-    if prob <= cut:
+    if prob <= max(cut, float(p.get("glasses_lens.min_presence"))):
+        # Below the presence cut-off no glasses; between it and min_presence perhaps glasses, but not
+        # plainly: bare eyes in a shadowed socket measure like tinted lenses, and a student without
+        # glasses must never be told to take tinted ones off.
         return result(ID, p, True, score(prob, cut), None, value)
     m = _lens.measure(a, lens_rules(p))
     if m is None:  # glasses, but the lens area is outside the patch: presence is all we know
