@@ -1,9 +1,9 @@
 """glasses: the profile's policy (photo-spec section 7). ``forbidden``: any glasses fail (inside the
 ``[ask]`` band the student is asked whether they wear glasses). ``allowed_clear``: glasses may stay on,
-but not tinted, not reflecting and with the frame clear of the eyes; the lenses are measured only
-when the glasses are plain (probability over ``glasses_lens.min_presence``) and nothing is asked. Presence is the attribute
-classifier's ``glasses`` probability (CelebA ``Eyeglasses``, sunglasses included); tint, glare and frame
-are measured on the lens area (``_lens``) only when glasses are present."""
+but not tinted, not reflecting and with the frame clear of the eyes; nothing is asked. Presence is the
+attribute classifier's ``glasses`` probability (CelebA ``Eyeglasses``, sunglasses included); tint, glare
+and frame are measured on the lens area (``_lens``) only when the glasses are plain (probability over
+``glasses_lens.min_presence``)"""
 
 from __future__ import annotations
 
