@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Train the face-attribute classifier (glasses, hat, jewellery, heavy make-up, fringe) and ship it as TFLite.
+"""Train the face-attribute classifier (glasses, hat, jewellery, make-up, fringe, mouth, smile) as TFLite.
 
-    python models/train_attributes.py /path/to/faces [--epochs 40] [--seed 0] [--all]
+    python models/train_attributes.py /path/to/faces [--epochs 60] [--width 1.25] [--seed 0] [--all]
 
 One command, offline and reproducible with ``--seed``. The folder holds photos plus ``labels.csv`` (``file``
-and 0/1 columns glasses, hat, earrings, necklace, heavy_makeup, bangs; empty = unknown) and ``meta.csv``
+and 0/1 columns glasses, hat, earrings, necklace, heavy_makeup, bangs, mouth_open, smiling; empty =
+unknown) and ``meta.csv``
 (``file``, ``identity``). Every photo goes through the booth's own analysis, and the model is trained on
 ``kiosk.vision.attributes.attribute_crop``, the crop the booth cuts at run time. The crops are cached as
 an .npz in the temp folder (never in the repository: the photos' licence travels with them).
@@ -15,9 +16,12 @@ probability cut-offs (best balanced accuracy) for the profiles. ``--all`` trains
 deployment retraining on photos it holds rights to; the cut-offs then come from the validation set alone).
 
 Writes ``models/attributes_float.tflite`` and ``models/attributes_int8.tflite`` (full integer: uint8
-pixels in, uint8 probabilities out) and prints the cut-offs, held-out accuracy, int8/float agreement and
-latency as Markdown. Needs TensorFlow (a development tool: ``pip install tensorflow-cpu``); the booth
-itself only needs the TFLite runtime.
+pixels in, uint8 probabilities out; ``--out`` elsewhere) and prints the cut-offs, validation accuracy with
+and without mirror averaging (``kiosk.vision.attributes.MIRROR``), held-out accuracy, int8/float agreement
+and latency as Markdown. ``--dump`` saves the validation identities' probabilities (the booth's int8
+model, as ``AttributeModel`` computes them) for setting the profile's ``[ask]`` bands.
+Needs TensorFlow (a development tool: ``pip install tensorflow-cpu``); the booth itself only needs the
+TFLite runtime.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from labelled import held_out, read_labelled, split_hash  # noqa: E402
 
 from kiosk.vision.analysis import Analyser, ModelFiles  # noqa: E402
-from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, AttributeModel, attribute_crop  # noqa: E402
+from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, MIRROR, AttributeModel, attribute_crop  # noqa: E402
 
 # Head -> label columns; a head is positive when any of its columns is 1.
 HEAD_LABELS = {
@@ -50,6 +54,8 @@ HEAD_LABELS = {
     "jewellery": ("earrings", "necklace"),
     "heavy_makeup": ("heavy_makeup",),
     "bangs": ("bangs",),
+    "mouth_open": ("mouth_open",),
+    "smiling": ("smiling",),
 }
 CROP_VERSION = 2  # bump when attribute_crop changes, so a stale cache is not reused
 VAL_SHARE = 15  # per cent of training identities kept for validation
@@ -95,24 +101,30 @@ def extract(folder: Path, rows: list[dict], models_dir: Path, cache: Path) -> di
     return out
 
 
-def build_model(tf, seed: int):  # noqa: ANN001, ANN201 - TensorFlow is imported late (dev only)
+def build_model(tf, seed: int, width: float = 1.0):  # noqa: ANN001, ANN201 - TensorFlow is imported late
     """MobileNet-like: one stride-2 convolution, then depthwise-separable blocks, pooling, one sigmoid
-    layer with a unit per head. About 95 k weights: the int8 file is about 150 KB."""
+    layer with a unit per head. ``width`` scales every layer's channels (1.0: about 95 k weights, an
+    int8 file of about 150 KB)."""
     layers = tf.keras.layers
     init = tf.keras.initializers.HeNormal(seed=seed)
     inp = layers.Input((CROP_H, CROP_W, 3), name="rgb")
     x = layers.Rescaling(1 / 127.5, offset=-1.0)(inp)
-    x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False, kernel_initializer=init)(x)
+    x = layers.Conv2D(_channels(16, width), 3, strides=2, padding="same", use_bias=False, kernel_initializer=init)(x)
     x = layers.ReLU(6.0)(layers.BatchNormalization()(x))
     for filters, stride in ((32, 2), (64, 1), (64, 2), (128, 1), (128, 2), (160, 1), (192, 2)):
         x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(x)
         x = layers.ReLU(6.0)(layers.BatchNormalization()(x))
-        x = layers.Conv2D(filters, 1, use_bias=False, kernel_initializer=init)(x)
+        x = layers.Conv2D(_channels(filters, width), 1, use_bias=False, kernel_initializer=init)(x)
         x = layers.ReLU(6.0)(layers.BatchNormalization()(x))
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3, seed=seed)(x)
     out = layers.Dense(len(HEADS), activation="sigmoid", name="attributes")(x)
     return tf.keras.Model(inp, out)
+
+
+def _channels(n: int, width: float) -> int:
+    """Channels of a layer at ``width``, a multiple of 8 (what int8 kernels handle best)."""
+    return max(8, int(round(n * width / 8)) * 8)
 
 
 def augment(tf, seed: int):  # noqa: ANN001, ANN201
@@ -213,11 +225,14 @@ def latency_ms(model: AttributeModel, crops: np.ndarray, runs: int = 200) -> flo
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--width", type=float, default=1.25, help="channel multiplier of every layer")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--all", action="store_true", help="train on every identity (no held-out judgement)")
-    ap.add_argument("--models", type=Path, default=ROOT / "models", help="folder of the face models and output")
+    ap.add_argument("--models", type=Path, default=ROOT / "models", help="folder of the face models")
+    ap.add_argument("--out", type=Path, default=None, help="folder for the two attribute models (default --models)")
+    ap.add_argument("--dump", type=Path, default=None, help="save validation probabilities here (.npz)")
     ap.add_argument("--cache", type=Path, default=None, help="crop cache (.npz; default in the temp folder)")
     args = ap.parse_args(argv)
 
@@ -245,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     pos = np.maximum((yt == 1).sum(0), 1)
     neg = np.maximum((yt == 0).sum(0), 1)
     pos_weight = np.clip(np.sqrt(neg / pos), 1.0, 4.0)
-    model = build_model(tf, args.seed)
+    model = build_model(tf, args.seed, args.width)
     steps = int(np.ceil(train.sum() / args.batch)) * args.epochs
     lr = tf.keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
     model.compile(optimizer=tf.keras.optimizers.Adam(lr), loss=masked_bce(tf, pos_weight))
@@ -262,19 +277,41 @@ def main(argv: list[str] | None = None) -> int:
     train_s = time.perf_counter() - t0
     print(f"trained in {train_s:.0f} s; {model.count_params()} weights", file=sys.stderr)
 
-    p_val = model.predict(crops[val].astype(np.float32), batch_size=256, verbose=0)
+    xv = crops[val].astype(np.float32)
+    p_plain = model.predict(xv, batch_size=256, verbose=0)
+    p_mirror = (p_plain + model.predict(xv[:, :, ::-1], batch_size=256, verbose=0)) / 2
+    p_val = p_mirror if MIRROR else p_plain
     cuts = {h: best_cut(p_val[:, i], y[val][:, i]) for i, h in enumerate(HEADS)}
+    val_acc = {
+        name: {h: balanced_accuracy(pv[:, i], y[val][:, i], best_cut(pv[:, i], y[val][:, i]))
+               for i, h in enumerate(HEADS)}
+        for name, pv in (("crop", p_plain), ("crop and mirror", p_mirror))
+    }  # fmt: skip
     rng = np.random.default_rng(args.seed)
     rep = crops[train][rng.choice(int(train.sum()), 300, replace=False)]
+    out_dir = args.out or args.models
+    out_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.redirect_stdout(sys.stderr):  # the converter talks on stdout; keep it for the report
-        float_path, int8_path = convert(tf, model, rep, args.models)
+        float_path, int8_path = convert(tf, model, rep, out_dir)
 
-    print(f"## Attribute classifier (seed {args.seed}, {args.epochs} epochs, {train_s:.0f} s)\n")
+    print(f"## Attribute classifier (seed {args.seed}, {args.epochs} epochs, width {args.width}, "
+          f"{train_s:.0f} s)\n")  # fmt: skip
     print(f"- weights: {model.count_params()}; float {float_path.stat().st_size:,} B, "
           f"int8 {int8_path.stat().st_size:,} B")  # fmt: skip
     print(f"- photos: train {train.sum()}, validation {val.sum()}, held out {(test & found).sum()}")
     print("- cut-offs (validation, best balanced accuracy): " + ", ".join(f"{h} {c:.2f}" for h, c in cuts.items()))
-    models = {k: AttributeModel(args.models, k, num_threads=2) for k in ("float", "int8")}
+    print(f"- mirror averaging in the booth (MIRROR): {MIRROR}")
+    print("\n### Validation balanced accuracy (float, each at its best cut-off)\n")
+    print("| head | " + " | ".join(val_acc) + " |")
+    print("| --- |" + " --- |" * len(val_acc))
+    for h in HEADS:
+        print(f"| {h} | " + " | ".join(f"{acc[h]:.3f}" for acc in val_acc.values()) + " |")
+    print("| mean | " + " | ".join(f"{np.mean(list(acc.values())):.3f}" for acc in val_acc.values()) + " |\n")
+    models = {k: AttributeModel(out_dir, k, num_threads=2) for k in ("float", "int8")}
+    if args.dump:
+        p_int8 = np.array([[models["int8"].predict_crop(c[..., ::-1])[h] for h in HEADS] for c in crops[val]])
+        np.savez(args.dump, files=data["files"][val], y=y[val], int8=p_int8, float_plain=p_plain,
+                 float_mirror=p_mirror, heads=np.array(HEADS))  # fmt: skip
     for kind, m in models.items():
         print(f"- latency {kind}: {latency_ms(m, crops[found][:200]):.2f} ms per crop (median, 2 threads)")
     judged = test & found if not args.all else val

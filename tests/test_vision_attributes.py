@@ -18,9 +18,18 @@ import numpy as np
 import pytest
 
 from kiosk.demo.scene import booth_scene
-from kiosk.vision.attributes import CROP_H, CROP_W, HEADS, AttributeModel, attribute_crop, dequantise
+from kiosk.vision.attributes import (
+    CROP_H,
+    CROP_W,
+    HEADS,
+    MODEL_FILES,
+    AttributeModel,
+    attribute_crop,
+    dequantise,
+)
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import _lens, ears_visible, glasses
+from kiosk.vision.interpreter import TfliteModel
 from kiosk.vision.model_dir import default_models_dir
 from kiosk.vision.report import Report
 
@@ -83,6 +92,24 @@ def test_both_model_kinds_load_and_give_probabilities() -> None:
         probs = AttributeModel(default_models_dir(), kind).predict_crop(crop)
         assert list(probs) == list(HEADS)
         assert all(0.0 <= p <= 1.0 for p in probs.values())
+
+
+def test_each_model_file_has_one_output_per_head_in_the_documented_order() -> None:
+    """The checks read heads by name: the files must carry exactly the heads models/README.md lists."""
+    assert HEADS == ("glasses", "hat", "jewellery", "heavy_makeup", "bangs", "mouth_open", "smiling")
+    for name in MODEL_FILES.values():
+        out = TfliteModel(default_models_dir() / name, 1).run(np.zeros((1, CROP_H, CROP_W, 3), np.float32))[0]
+        assert out.size == len(HEADS), name
+
+
+def test_a_mirrored_crop_gets_the_same_probabilities() -> None:
+    """The booth judges the crop and its mirror and averages: a face and its mirror image, which show the
+    same attributes, get the same answer."""
+    crop = np.random.default_rng(0).integers(0, 256, (CROP_H, CROP_W, 3), dtype=np.uint8)
+    crop[:, : CROP_W // 2] //= 2  # a crop unlike its mirror
+    for kind in ("int8", "float"):
+        model = AttributeModel(default_models_dir(), kind)
+        assert model.predict_crop(crop) == model.predict_crop(crop[:, ::-1].copy()), kind
 
 
 def test_dequantise_follows_the_fixed_logistic_quantisation() -> None:

@@ -1,4 +1,5 @@
-"""Face attributes (glasses, hat, jewellery, heavy make-up, fringe) from one small trained classifier.
+"""Face attributes (glasses, hat, jewellery, heavy make-up, fringe, open mouth, smile) from one small
+trained classifier.
 
 The model sees one aligned crop per still, cut from the shared analysis: level eyes, 4.4 eye distances
 wide and 5.1 tall, from above the forehead (hat brim) down past the chin (necklace), so each attribute's
@@ -20,7 +21,10 @@ from kiosk.vision.interpreter import TfliteModel
 from kiosk.vision.roi import RotatedRect, warp
 
 # Output order of the model (models/README.md); each is a sigmoid probability that the attribute is present.
-HEADS: tuple[str, ...] = ("glasses", "hat", "jewellery", "heavy_makeup", "bangs")
+HEADS: tuple[str, ...] = ("glasses", "hat", "jewellery", "heavy_makeup", "bangs", "mouth_open", "smiling")
+# Judge the crop and its mirror image and average the probabilities: a face and its mirror show the same
+# attributes, and the two passes' errors partly cancel (validation identities, models/README.md).
+MIRROR = True
 CROP_W = 96
 FACE_H = 112  # the face part of the crop: 4.4 x 5.1 eye distances
 BAND_H = 32  # below it, the eye band again at 1.8x the scale: rims and lenses are a few pixels wide
@@ -83,6 +87,9 @@ class AttributeModel:
         (uint8 for the int8 model, float32 for the float one): scaling is inside the model."""
         rgb = np.ascontiguousarray(bgr[..., ::-1])[None]
         probs = dequantise(self.model.run(rgb.astype(np.float32))[0])
+        if MIRROR:
+            mirrored = np.ascontiguousarray(rgb[:, :, ::-1])
+            probs = (probs + dequantise(self.model.run(mirrored.astype(np.float32))[0])) / 2
         return {name: round(float(p), 4) for name, p in zip(HEADS, probs, strict=True)}
 
     def predict(self, a: FaceAnalysis) -> dict[str, float] | None:
