@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     val_ds = tf.data.Dataset.from_tensor_slices((crops[val].astype(np.float32), y[val])).batch(256)
     t0 = time.perf_counter()
-    model.fit(ds, epochs=args.epochs, validation_data=val_ds, verbose=2)
+    with contextlib.redirect_stdout(sys.stderr):  # the epoch log; stdout is the Markdown report
+        model.fit(ds, epochs=args.epochs, validation_data=val_ds, verbose=2)
     train_s = time.perf_counter() - t0
     print(f"trained in {train_s:.0f} s; {model.count_params()} weights", file=sys.stderr)
 
