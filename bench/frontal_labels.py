@@ -168,8 +168,8 @@ JEWELLERY: dict[str, str] = {
     "s35_10": "earrings",
 }
 
-# Head pose, from one look at all 400 photos by a second person who saw neither the checks' angles nor
-# the first labels: each person's ten photos side by side at 4x (closer at 4-6x where unclear), a grey
+# Head pose, from a second look at all 400 photos by eye, with neither the checks' angles nor the
+# first labels in view: each person's ten photos side by side at 4x (closer at 4-6x where unclear), a grey
 # horizontal line across each tile. "turned": the nose tip off the face's centre line by about 0.15 of the
 # face width or more; "tilted": the eye line about 8 degrees or more off level; "chin up" / "chin down":
 # plainly tipped against the same person's most frontal photo. 38 doubtful photos (nose off by 0.09-0.14,

@@ -1,18 +1,18 @@
 """Held-out press photos whose CelebA labels say nothing is wrong, but which break a rule CelebA has no
-label for, seen by a person who looked at every one of them.
+label for, labelled by eye in one look at every one of them.
 
 CelebA labels glasses, hats, open mouths, earrings, necklaces, make-up, fringes and blur, but not gaze,
 closed eyes, a hand or microphone over the face, hidden ears or a second face, so the bench's
 "compliant" press photos include photos the booth should reject. All 197 held-out photos the labels
 call compliant (176 aligned crops, 21 wild photos; ``--aligned 2000``, the default sample) were looked at
-once, by a person who saw neither the checks' verdicts nor their measures: aligned crops at 2.5x on
+once, with neither the checks' verdicts nor their measures in view: aligned crops at 2.5x on
 contact sheets, wild photos 400 px high, every unclear face again at 4x (600 px). A rule is labelled only
 when it is broken plainly; doubtful cases (eyes narrowed by a smile, a hand near the face, lips perhaps
 apart) were left compliant. Rules: ``gaze_away`` (eyes plainly turned away; a full profile included),
 ``covered`` (a hand, microphone, collar, mask over part of the face), ``ears_hidden`` (wild photos only),
 ``second_face``, ``eyes_closed``, ``mouth_open`` / ``teeth`` and ``jewellery`` where CelebA's label is
 wrong, ``other`` (a hat, heavy eye make-up, a tiny face...). The calibration half was not looked at: no
-threshold was chosen with these labels. They are one person's judgement; gaze on the 89x109 crops is the
+threshold was chosen with these labels. They are one look's judgement; gaze on the 89x109 crops is the
 least certain.
 """
 

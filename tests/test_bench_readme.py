@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.paths import FACES
+
 ROOT = Path(__file__).resolve().parents[1]
-FACES = ROOT.parent / "shared" / "data" / "faces"
 FRONTAL = ROOT.parent / "shared" / "data" / "frontal_orl"
 
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from kiosk.cli import main
+from tests.helpers.paths import FACES
 
-FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 PHOTO = FACES / "celeba_wild_019167.jpg"
 
 

@@ -94,6 +94,28 @@ def test_search_keeps_passes_and_clear_distinct_failures_then_stops(tmp_path):
     assert served[0].passed is False and served[1].passed is True
 
 
+def test_the_first_failure_posed_is_one_a_retake_can_fix(tmp_path):
+    # A blue top sends the student to staff with no retake, so the demo's first shot would never be
+    # followed by the pass on the retake; a mouth that a retake fixes is posed first even if found later.
+    from kiosk.vision.messages import MESSAGES
+
+    files = write_photos(tmp_path, ["blue.png", "mouth.png", "ok.png"])
+    failed = {0: ("clothing_not_blue", "blue"), 1: ("mouth_closed", "open")}
+
+    def check(scene: np.ndarray) -> Report:
+        i = int(scene[0, 0, 0])
+        checks = {"single_face": CheckResult("single_face", True, 0.0, Message("", ""))}
+        if i in failed:
+            cid, reason = failed[i]
+            checks[cid] = CheckResult(cid, False, 0.9, MESSAGES[cid][reason])
+        return Report(checks, 1.0)
+
+    cast = Cast(files, lambda img: img, check, budget_s=60, passes=1, failures=2)
+    cast.run()
+    assert [(f.source, f.staff) for f in cast.failures] == [("mouth.png", False), ("blue.png", True)]
+    assert [p.source for p in (cast.next(), cast.next(), cast.next())] == ["mouth.png", "ok.png", "blue.png"]
+
+
 def test_the_budget_bounds_the_search_and_murky_failures_stand_in(tmp_path):
     verdicts = [("head_pose", "jewellery", "illumination", "mouth_closed"), ("head_pose", "a", "b")] * 5
     files = write_photos(tmp_path, [f"p{i}.png" for i in range(len(verdicts))])

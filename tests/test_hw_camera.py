@@ -474,6 +474,7 @@ class FakePicamera2:
         self.max_active = 0
         self.delay = 0.0
         self.mode: dict[str, Any] | None = None  # set by switch_mode (the preview until then)
+        self.captured_at: list[float] = []
         self.calls.append(("init", camera_num))
 
     def _maybe_fail(self, name: str) -> None:
@@ -510,11 +511,12 @@ class FakePicamera2:
 
     def capture_array(self, name: str = "main", wait: Any = None) -> np.ndarray:
         size = self.mode["main"]["size"] if self.mode is not None else (64, 36)
+        self.captured_at.append(time.monotonic())
         return self._device_call("capture_array", size, name=name, wait=wait)
 
     def switch_mode(self, config: dict[str, Any], wait: Any = None) -> dict[str, Any]:
-        self.calls.append(("switch_mode", config["use_case"]))
-        self._maybe_fail("switch_mode")
+        self.calls.append(("switch_mode", config["use_case"], wait))
+        self._maybe_fail(f"switch_mode:{config['use_case']}")
         self.mode = config
         return config
 
@@ -561,7 +563,9 @@ def test_picamera2_configures_preview_and_still(fake_picamera2: type[FakePicamer
     calls = dict((c[0], c[1]) for c in device.calls)
     assert calls["create_preview_configuration"]["main"] == {"size": (64, 36), "format": "RGB888"}
     assert calls["create_preview_configuration"]["controls"] == {"FrameDurationLimits": (50000, 50000)}
-    assert calls["create_still_configuration"] == {"main": {"size": (400, 300), "format": "RGB888"}, "buffer_count": 1}
+    assert calls["create_still_configuration"] == {
+        "main": {"size": (400, 300), "format": "RGB888"}, "buffer_count": 1, "queue": False
+    }  # queue=False: a capture waits for a fresh frame, so the stills of a burst are really apart
     configure = next(c for c in device.calls if c[0] == "configure")
     assert configure[1]["use_case"] == "preview"
     assert configure[2] == "FakePersistentAllocator"  # allocator in place before buffers are made
@@ -746,11 +750,14 @@ def test_picamera2_burst_is_one_still_mode_switch_and_back(fake_picamera2: type[
     cam.start()
     (device,) = fake_picamera2.instances
     device.calls.clear()
-    stills = cam.capture_burst(3, 0.0)
+    stills = cam.capture_burst(3, 0.05)
     assert [s.shape for s in stills] == [(300, 400, 3)] * 3
     assert device.names() == ["switch_mode", "capture_array", "capture_array", "capture_array", "switch_mode"]
-    assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
+    # both switches bounded by the still timeout: a stuck sensor cannot hang the booth
+    assert [c[1:] for c in device.calls if c[0] == "switch_mode"] == [("still", 10.0), ("preview", 10.0)]
     assert all(c[1] == {"name": "main", "wait": 10.0} for c in device.calls if c[0] == "capture_array")
+    gaps = np.diff(device.captured_at[-3:])
+    assert (gaps >= 0.045).all(), gaps  # the stills are asked for gap_s apart
     assert cam.preview_frame().shape == (36, 64, 3)  # back on the preview stream
     cam.close()
 
@@ -768,6 +775,18 @@ def test_picamera2_burst_that_fails_goes_back_to_the_preview(fake_picamera2: typ
     cam.close()
 
 
+def test_picamera2_burst_kept_when_the_switch_back_fails(fake_picamera2: type[FakePicamera2]) -> None:
+    cam = picam()
+    cam.start()
+    (device,) = fake_picamera2.instances
+    device.fail["switch_mode:preview"] = RuntimeError("Failed to allocate buffers")
+    stills = cam.capture_burst(2, 0.0)
+    assert len(stills) == 2  # the student's stills are not lost
+    assert device.names()[-2:] == ["stop", "close"]  # the camera is closed for the supervisor to reopen
+    with pytest.raises(CameraError, match="not started"):
+        cam.preview_frame()
+
+
 def test_replay_burst_follows_the_playlist_between_stills() -> None:
     clock = FakeClock()
     cam = ReplayCamera(preview_size=(64, 48), item_s=0.2, clock=clock, sleep=clock.advance)
@@ -778,3 +797,15 @@ def test_replay_burst_follows_the_playlist_between_stills() -> None:
     stills = cam.capture_burst(3, 0.25)
     assert [tuple(int(v) for v in s[0, 0]) for s in stills] == [(0, 0, 255), (255, 0, 0), (255, 0, 0)]
     assert clock.now() - start == pytest.approx(0.5)  # two gaps waited on the replay clock
+
+
+def test_replay_burst_starts_with_the_picture_on_the_preview() -> None:
+    clock = FakeClock()
+    cam = ReplayCamera(preview_size=(64, 48), item_s=0.0, fps=20, clock=clock, sleep=clock.advance)
+    pictures = [np.full((30, 40, 3), v, np.uint8) for v in range(0, 250, 10)]
+    cam.show(pictures, hold=True)
+    cam.start()
+    on_view = int(cam.preview_frame()[24, 32, 0])
+    stills = cam.capture_burst(3, 0.25)
+    # a new picture every frame (a video): the burst starts at the one on view and moves 5 frames per gap
+    assert [int(s[0, 0, 0]) for s in stills] == [on_view, on_view + 50, on_view + 100]

@@ -12,11 +12,9 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.output import PrintError, send_to_printer
+from tests.helpers.paths import FACES
 from tests.helpers.portraits import synthetic_portrait
 from tests.helpers.printpdf import read_print_pdf
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FACES = SHARED / "data" / "faces"
 
 
 @pytest.fixture(scope="module")

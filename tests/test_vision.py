@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,8 +20,8 @@ from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import eyes_open, gaze
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import Report
+from tests.helpers.paths import FACES
 
-FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 BASE = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top
 SIZE = (2028, 1520)  # half the booth still: keeps the suite fast, same geometry
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -32,9 +31,8 @@ from kiosk.vision.checks import _lens, ears_visible, glasses
 from kiosk.vision.interpreter import TfliteModel
 from kiosk.vision.model_dir import default_models_dir
 from kiosk.vision.report import Report
+from tests.helpers.paths import FACES
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FACES = SHARED / "data" / "faces"
 SIZE = (2028, 1520)  # half the booth still, as tests/test_vision.py
 BASE = "celeba_wild_019167.jpg"  # no glasses, hat, jewellery, make-up or fringe
 # Held-out identities (odd SHA-256, never trained on), each with the label its check looks for.

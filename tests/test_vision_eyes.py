@@ -6,8 +6,6 @@ shut eye of one photo onto an open-eyed photo of the same person. Skipped withou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ import pytest
 from kiosk.demo.scene import wink
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks.eyes_open import iris_contrast
-
-ORL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "frontal_orl"
+from tests.helpers.paths import FRONTAL as ORL
 
 pytestmark = pytest.mark.skipif(not (ORL / "orl_s11_09.png").is_file(), reason=f"frontal photos not found at {ORL}")
 

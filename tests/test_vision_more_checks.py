@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,8 +19,8 @@ from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import expression
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import Report
+from tests.helpers.paths import FACES
 
-FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 BASE = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top
 BROAD_SMILE = "celeba_wild_010573.jpg"  # labelled smiling and mouth open; held-out identity
 LONG_LOOSE_HAIR = BROAD_SMILE  # the same portrait: long dark hair loose down both sides

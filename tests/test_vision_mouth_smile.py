@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import pytest
@@ -22,8 +21,8 @@ from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import expression, mouth_closed
 from kiosk.vision.profiles import Profile, ProfileError, _merge, load_profile
+from tests.helpers.paths import FACES
 
-FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 CLOSED = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed
 OPEN = "celeba_wild_000176.jpg"  # mouth plainly open (labelled), held-out identity
 SIZE = (2028, 1520)

@@ -15,10 +15,10 @@ from kiosk.vision.crop import GeometryRules, solve
 from kiosk.vision.detector import FaceDetector, ssd_anchors, weighted_nms
 from kiosk.vision.interpreter import ModelError, TfliteModel
 from kiosk.vision.profiles import ProfileError, _merge, available, load_profile
+from tests.helpers.paths import FACES
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"
-FACES = REPO.parent / "shared" / "data" / "faces"
 needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason=f"shared face photos not found at {FACES}")
 
 

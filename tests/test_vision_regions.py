@@ -6,7 +6,6 @@ tests place each region against the face mesh of a real portrait in a booth-like
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -17,8 +16,8 @@ from kiosk.vision import landmarks as lm
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import REGIONS, ears_visible, locate
 from kiosk.vision.report import CheckResult, Message
+from tests.helpers.paths import FACES
 
-FACES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
 BASE = "celeba_wild_019167.jpg"
 SIZE = (2028, 1520)
 

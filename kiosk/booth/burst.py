@@ -12,12 +12,15 @@ still passes, the first one's verdict stands, so the review screen shows the mom
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from kiosk.vision.report import Report
+
+log = logging.getLogger(__name__)
 
 # Checks whose failure a moment later may be gone: a blink, a glance, a half-spoken word, a twitch of
 # the head, motion blur.
@@ -26,12 +29,11 @@ MOMENTARY = frozenset({"eyes_open", "gaze", "mouth_closed", "expression", "head_
 
 @dataclass(frozen=True)
 class Pick:
-    """The still the booth keeps, its verdict, and how many stills of the burst were judged."""
+    """The still the booth keeps and its verdict."""
 
     index: int
     still: np.ndarray
     report: Report
-    judged: int
     first_failures: tuple[str, ...] = ()  # what the first still failed on when a later one was kept
 
 
@@ -42,25 +44,32 @@ def momentary_only(report: Report) -> bool:
 
 
 def _seen(still: np.ndarray, judged: list[np.ndarray]) -> bool:
+    """A still equal to one already judged would get the same verdict: a camera that repeats its
+    picture (the replay camera holding one photo, as the demo does) must not cost two more checks."""
     return any(still.shape == s.shape and np.array_equal(still, s) for s in judged)
 
 
 def pick(stills: Sequence[np.ndarray], check: Callable[[np.ndarray], Report]) -> Pick:
     """The first passing still of ``stills`` (oldest first), judging later ones only while every failure
-    so far is momentary; the first still and its verdict when none passes."""
+    so far is momentary; the first still and its verdict when none passes. A check that raises on a
+    later still ends the search (logged): the first still's verdict is still a verdict."""
     if not stills:
         raise ValueError("a burst holds at least one still")
     first = check(stills[0])
     if first.passed or not momentary_only(first):
-        return Pick(0, stills[0], first, 1)
+        return Pick(0, stills[0], first)
     judged = [stills[0]]
     for index, still in enumerate(stills[1:], start=1):
         if _seen(still, judged):
             continue
         judged.append(still)
-        report = check(still)
+        try:
+            report = check(still)
+        except Exception:
+            log.exception("the check failed on still %d of the burst; the first still's verdict stands", index + 1)
+            break
         if report.passed:
-            return Pick(index, still, report, len(judged), tuple(c.id for c in first.failures()))
+            return Pick(index, still, report, tuple(c.id for c in first.failures()))
         if not momentary_only(report):
             break
-    return Pick(0, stills[0], first, len(judged))
+    return Pick(0, stills[0], first)

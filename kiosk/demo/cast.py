@@ -4,8 +4,9 @@ A folder of press photos is a mixed lot: most break a rule or several (a turned 
 mouth, a blue top), a few pass. Posing them in file order shows a newcomer a wall of rejections, or a pass
 with nothing to explain. So at start a background thread runs the booth's own check on candidates, within
 a time budget, and keeps a small cast: portraits the check passes and portraits it fails for one or two
-clear reasons (different ones). The booth then poses a failure first and a pass on the retake, so within
-the first two shots the user sees a rejection with its reasons and a photo that is accepted.
+clear reasons (different ones). The booth then poses a failure first (one a retake can fix, when the cast
+has one) and a pass on the retake, so within the first two shots the user sees a rejection with its
+reasons and a photo that is accepted.
 
 Candidates are ordered by the folder's ``labels.csv`` where there is one (the shared set's README: 0/1
 columns such as glasses, hat, earrings): photos labelled free of every fault come first, interleaved with
@@ -28,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.booth.review import staff_only
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -49,6 +52,7 @@ class Portrait:
     source: str
     passed: bool | None = None
     reasons: tuple[str, ...] = ()  # failed check ids, in the review screen's order
+    staff: bool = False  # a failure posing again cannot fix (a blue top): the booth sends it to staff
 
 
 def candidates(folder: Path, seed: int = SEED) -> list[Path]:
@@ -166,7 +170,7 @@ class Cast:
         report = self.check(scene)
         self.checked += 1
         reasons = tuple(f.id for f in report.failures())
-        return Portrait(scene, path.name, bool(report.passed), reasons)
+        return Portrait(scene, path.name, bool(report.passed), reasons, staff_only(report))
 
     def _scene(self, path: Path) -> np.ndarray | None:
         from kiosk.hw.replay import read_image
@@ -189,6 +193,9 @@ class Cast:
                 firsts = {f.reasons[0] for f in self.failures}
                 if p.reasons[0] not in firsts and len(self.failures) < self.want_failures:
                     self.failures.append(p)
+                    # A failure a retake can fix goes first: after one only staff can fix (a blue top)
+                    # the booth offers no retake, and the pass would wait for the next student.
+                    self.failures.sort(key=lambda f: f.staff)
                     self.found_at.setdefault("fail", self.clock() - self._started)
             elif len(self._murky) < self.want_failures:
                 self._murky.append(p)

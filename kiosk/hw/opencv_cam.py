@@ -84,7 +84,9 @@ class OpenCVCamera:
         return self.capture_burst(1, 0.0)[0]
 
     def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
-        """``count`` frames at the still size, about ``gap_s`` apart, after one size change."""
+        """``count`` frames at the still size, about ``gap_s`` apart, after one size change. The driver
+        keeps a few frames buffered, so the gap is spent grabbing (and dropping) frames: a frame read
+        after a plain sleep would be one taken just after the previous still."""
         if count < 1:
             raise ValueError("a burst needs at least one still")
         with self._lock:
@@ -93,10 +95,11 @@ class OpenCVCamera:
                 self._set_size(cap, self.still_size)
                 for _ in range(_FRAMES_DROPPED_AFTER_RESIZE):
                     self._read(cap, "still", self.still_timeout_s)
-                frames = []
-                for i in range(count):
-                    if i:
-                        time.sleep(gap_s)
+                frames = [self._read(cap, "still", self.still_timeout_s)]
+                for _ in range(count - 1):
+                    due = time.monotonic() + gap_s
+                    while time.monotonic() < due and cap.grab():
+                        pass
                     frames.append(self._read(cap, "still", self.still_timeout_s))
                 return frames
             finally:

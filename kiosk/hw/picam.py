@@ -102,7 +102,7 @@ class Picamera2Camera:
                     **self._preview_streams(), controls={"FrameDurationLimits": (frame_us, frame_us)}
                 )
                 self._still_config = cam.create_still_configuration(
-                    main={"size": self.still_size, "format": "RGB888"}, buffer_count=1
+                    main={"size": self.still_size, "format": "RGB888"}, buffer_count=1, queue=False
                 )
                 cam.configure(self._preview_config)
                 cam.start()
@@ -155,18 +155,21 @@ class Picamera2Camera:
             cam = self._require()
             try:
                 frame = cam.switch_mode_and_capture_array(self._still_config, _STREAM, wait=self.still_timeout_s)
+                return _check_frame(frame, "still")
+            except CameraError:
+                _cancel_jobs(cam)
+                raise
             except Exception as exc:
                 _cancel_jobs(cam)
-                if isinstance(exc, TimeoutError):
-                    raise CameraError(f"no still within {self.still_timeout_s:g} s") from exc
-                raise CameraError(f"still capture failed: {_describe(exc)}") from exc
-            return _check_frame(frame, "still")
+                raise _still_error(exc, self.still_timeout_s) from exc
 
     def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
         """Switch to the still mode once, capture ``count`` full-resolution frames about ``gap_s`` apart
         (BGR), and switch back, as picamera2's manual does for several captures in one mode
-        (``switch_mode``, ``capture_array`` each, ``switch_mode`` back). The sensor keeps streaming in
-        between; a frame the booth does not take is dropped, not queued."""
+        (``switch_mode``, ``capture_array`` each, ``switch_mode`` back). The still configuration has
+        ``queue=False``: each capture waits for a frame that starts after it is asked for, where
+        picamera2's default hands over the frame it already holds and the stills would be one frame
+        apart instead of ``gap_s``. Every wait is bounded by ``still_timeout_s``."""
         if count < 1:
             raise ValueError("a burst needs at least one still")
         if count == 1:
@@ -175,23 +178,32 @@ class Picamera2Camera:
             cam = self._require()
             frames: list[np.ndarray] = []
             try:
-                cam.switch_mode(self._still_config)
-                try:
-                    for i in range(count):
-                        if i:
-                            time.sleep(gap_s)
-                        frames.append(_check_frame(cam.capture_array(_STREAM, wait=self.still_timeout_s), "still"))
-                finally:
-                    cam.switch_mode(self._preview_config)
+                cam.switch_mode(self._still_config, wait=self.still_timeout_s)
+                for i in range(count):
+                    if i:
+                        time.sleep(gap_s)
+                    frames.append(_check_frame(cam.capture_array(_STREAM, wait=self.still_timeout_s), "still"))
             except CameraError:
                 _cancel_jobs(cam)
+                self._back_to_preview(cam)
                 raise
             except Exception as exc:
                 _cancel_jobs(cam)
-                if isinstance(exc, TimeoutError):
-                    raise CameraError(f"no still within {self.still_timeout_s:g} s") from exc
-                raise CameraError(f"still capture failed: {_describe(exc)}") from exc
+                self._back_to_preview(cam)
+                raise _still_error(exc, self.still_timeout_s) from exc
+            self._back_to_preview(cam)
             return frames
+
+    def _back_to_preview(self, cam: Any) -> None:
+        """Switch back to the preview mode after a burst. When that fails the camera is closed (the
+        supervisor reopens it on the next preview frame) instead of losing the stills just taken or
+        hiding the error that ended the burst. Called with the lock held."""
+        try:
+            cam.switch_mode(self._preview_config, wait=self.still_timeout_s)
+        except Exception as exc:
+            log.error("camera module did not return to the preview mode (%s); closing it", _describe(exc))
+            allocator, self._cam, self._allocator = self._allocator, None, None
+            _close_quietly(cam, allocator)
 
     def close(self) -> None:
         """Stop and release the camera. Safe to call twice; never raises."""
@@ -244,6 +256,13 @@ def yuv420_to_bgr(frame: object, size: tuple[int, int]) -> np.ndarray:
     v = chroma[quarter : 2 * quarter].reshape(height // 2, width // 2)
     u, v = (cv2.resize(c, (width, height), interpolation=cv2.INTER_LINEAR) for c in (u, v))
     return cv2.cvtColor(cv2.merge([y, v, u]), cv2.COLOR_YCrCb2BGR)
+
+
+def _still_error(exc: BaseException, timeout_s: float) -> CameraError:
+    """The CameraError a failed still or burst is reported as."""
+    if isinstance(exc, TimeoutError):
+        return CameraError(f"no still within {timeout_s:g} s")
+    return CameraError(f"still capture failed: {_describe(exc)}")
 
 
 def _check_frame(frame: Any, what: str) -> np.ndarray:

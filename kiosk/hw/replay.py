@@ -234,9 +234,10 @@ class ReplayCamera:
             return self._playlist.current().copy()
 
     def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
-        """``count`` stills ``gap_s`` apart on the replay clock: the playlist moves on between them as
-        the preview would (``item_s``), so a playlist of a blink and then open eyes is a burst that
-        holds both."""
+        """The picture on the preview, then ``count - 1`` more, ``gap_s`` apart on the replay clock. The
+        playlist moves on between them as the preview would: by ``item_s`` when pictures are held
+        (a playlist of a blink and then open eyes is a burst holding both), by ``gap_s`` of frames at
+        ``fps`` when every frame is a new picture (a video)."""
         if count < 1:
             raise ValueError("a burst needs at least one still")
         frames: list[np.ndarray] = []
@@ -247,7 +248,16 @@ class ReplayCamera:
                 self._require()
                 if self._playlist is None:
                     raise CameraError("replay: nothing to capture (no pictures to show)")
-                self._step(self._clock.now())
+                now = self._clock.now()
+                if not i:
+                    if self._fresh:  # nothing shown yet: the picture is up from now on
+                        self._fresh, self._item_since = False, now
+                elif self.item_s > 0:
+                    self._step(now)
+                else:
+                    moved = [self._playlist.advance() for _ in range(max(1, round(gap_s * self.fps)))]
+                    if any(moved):
+                        self._item_since, self._version = now, self._version + 1
                 frames.append(self._playlist.current().copy())
         return frames
 

@@ -63,6 +63,8 @@ class FakeCamera:
 
     def capture_burst(self, count: int, gap_s: float) -> list[np.ndarray]:
         """One shot held still: ``count`` identical stills (the booth judges the first alone)."""
+        if count < 1:
+            raise ValueError("a burst needs at least one still")
         first = self.capture_still()
         return [first] + [first.copy() for _ in range(count - 1)]
 

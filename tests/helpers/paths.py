@@ -7,3 +7,4 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"
+FRONTAL = SHARED / "data" / "frontal_orl"

@@ -37,11 +37,12 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     if p.get("glasses") == "forbidden":  # unsure: ask "if you are wearing glasses, please take them off"
         lo, hi = ask_band(p, ID)
         return result(ID, p, prob <= hi, score(prob, hi), "remove", value, ask=prob > lo)
-    if prob <= max(cut, float(p.get("glasses_lens.min_presence"))):
-        # Below the presence cut-off no glasses; between it and min_presence perhaps glasses, but not
-        # plainly: bare eyes in a shadowed socket measure like tinted lenses, and a student without
-        # glasses must never be told to take tinted ones off.
-        return result(ID, p, True, score(prob, cut), None, value)
+    # Below the presence cut-off no glasses; between it and min_presence perhaps glasses, but not plainly:
+    # bare eyes in a shadowed socket measure like tinted lenses, and a student without glasses must never
+    # be told to take tinted ones off.
+    plain = max(cut, float(p.get("glasses_lens.min_presence")))
+    if prob <= plain:
+        return result(ID, p, True, score(prob, plain), None, value)
     m = _lens.measure(a, lens_rules(p))
     if m is None:  # glasses, but the lens area is outside the patch: presence is all we know
         return result(ID, p, True, 0.0, None, value)
