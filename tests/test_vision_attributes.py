@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.demo.scene import booth_scene
 from kiosk.vision.attributes import (
     CROP_H,
     CROP_W,
@@ -32,6 +31,7 @@ from kiosk.vision.interpreter import TfliteModel
 from kiosk.vision.model_dir import default_models_dir
 from kiosk.vision.report import Report
 from tests.helpers.paths import FACES
+from tests.helpers.scenes import portrait_still
 
 SIZE = (2028, 1520)  # half the booth still, as tests/test_vision.py
 BASE = "celeba_wild_019167.jpg"  # no glasses, hat, jewellery, make-up or fringe
@@ -65,15 +65,8 @@ def no_glasses() -> ComplianceChecker:
     return ComplianceChecker("chsi-no-glasses")
 
 
-@lru_cache(maxsize=8)
-def _scene(checker: ComplianceChecker, name: str) -> np.ndarray:
-    img = booth_scene(checker.analyser, cv2.imread(str(FACES / name)), SIZE, face_px=330)
-    img.setflags(write=False)
-    return img
-
-
 def scene(checker: ComplianceChecker, name: str) -> np.ndarray:
-    return _scene(checker, name).copy()
+    return portrait_still(checker.analyser, name, SIZE)
 
 
 @lru_cache(maxsize=8)

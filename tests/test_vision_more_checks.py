@@ -7,19 +7,18 @@ and long loose hair from the labelled set. Skipped when the shared photos are no
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
 
 import cv2
 import numpy as np
 import pytest
 
-from kiosk.demo.scene import booth_scene
 from kiosk.vision import landmarks as lm
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import expression
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import Report
 from tests.helpers.paths import FACES
+from tests.helpers.scenes import portrait_still
 
 BASE = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed, plain top
 BROAD_SMILE = "celeba_wild_010573.jpg"  # labelled smiling and mouth open; held-out identity
@@ -34,15 +33,8 @@ def checker() -> ComplianceChecker:
     return ComplianceChecker("chsi")
 
 
-@lru_cache(maxsize=4)
-def _scene(checker: ComplianceChecker, name: str) -> np.ndarray:
-    img = booth_scene(checker.analyser, cv2.imread(str(FACES / name)), SIZE, face_px=330)
-    img.setflags(write=False)
-    return img
-
-
 def scene(checker: ComplianceChecker, name: str = BASE) -> np.ndarray:
-    return _scene(checker, name).copy()
+    return portrait_still(checker.analyser, name, SIZE)
 
 
 @pytest.fixture(scope="module")

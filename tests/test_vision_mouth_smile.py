@@ -13,15 +13,14 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-import cv2
 import pytest
 
-from kiosk.demo.scene import booth_scene
 from kiosk.vision.analysis import FaceAnalysis
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks import expression, mouth_closed
 from kiosk.vision.profiles import Profile, ProfileError, _merge, load_profile
 from tests.helpers.paths import FACES
+from tests.helpers.scenes import portrait_still
 
 CLOSED = "celeba_wild_019167.jpg"  # frontal, neutral, lips closed
 OPEN = "celeba_wild_000176.jpg"  # mouth plainly open (labelled), held-out identity
@@ -37,7 +36,7 @@ def checker() -> ComplianceChecker:
 
 @lru_cache(maxsize=4)
 def _analysed(checker: ComplianceChecker, name: str) -> FaceAnalysis:
-    return checker.analyse(booth_scene(checker.analyser, cv2.imread(str(FACES / name)), SIZE, face_px=330))
+    return checker.analyse(portrait_still(checker.analyser, name, SIZE))
 
 
 def with_probs(checker: ComplianceChecker, name: str, **probs: float) -> FaceAnalysis:
@@ -82,8 +81,7 @@ def test_open_mouth_fails_whatever_the_classifier_says(checker: ComplianceChecke
 
 def test_closed_mouth_passes_with_the_shipped_model(checker: ComplianceChecker) -> None:
     """The whole path: the real classifier reads the closed mouth as closed and the check passes."""
-    img = booth_scene(checker.analyser, cv2.imread(str(FACES / CLOSED)), SIZE, face_px=330)
-    res = checker.check(img).checks["mouth_closed"]
+    res = checker.check(portrait_still(checker.analyser, CLOSED, SIZE)).checks["mouth_closed"]
     assert res.passed and res.value["probability"] < 0.5, res.value
 
 

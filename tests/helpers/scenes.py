@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from kiosk.demo.scene import BOOTH_BLUE_BGR, booth_scene
+from tests.helpers.paths import FACES
 
 # A frontal, level, well-lit press photo whose only fault is a blue top.
 COMPLIANT_BUT_BLUE_TOP = "celeba_wild_009707.jpg"
@@ -27,3 +29,16 @@ def compliant_still(analyser, faces: Path, size: tuple[int, int] = (2028, 1520))
     gray = cv2.cvtColor(still, cv2.COLOR_BGR2GRAY)
     still[shirt] = np.repeat(gray[shirt][:, None], 3, axis=1)
     return still
+
+
+def portrait_still(analyser, name: str, size: tuple[int, int] = (2028, 1520)) -> np.ndarray:
+    """The shared face photo ``name`` posed on the booth backdrop as a booth still (face 330 px wide), a
+    fresh copy the caller may draw on; made once per photo and size."""
+    return _portrait_still(analyser, name, size).copy()
+
+
+@lru_cache(maxsize=8)
+def _portrait_still(analyser, name: str, size: tuple[int, int]) -> np.ndarray:
+    img = booth_scene(analyser, cv2.imread(str(FACES / name)), size, face_px=330)
+    img.setflags(write=False)
+    return img
