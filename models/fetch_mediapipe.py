@@ -26,6 +26,7 @@ FILES = {
     "face_landmark.tflite": "mediapipe/modules/face_landmark/face_landmark.tflite",
     "iris_landmark.tflite": "mediapipe/modules/iris_landmark/iris_landmark.tflite",
     "selfie_segmentation.tflite": "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+    "palm_detection_lite.tflite": "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
 }
 LICENCE = (f"mediapipe-{VERSION}.dist-info/LICENSE", "LICENSE-mediapipe.txt")
 

@@ -144,7 +144,7 @@ def test_writable_probe_asks_the_folder_that_exists(tmp_path: Path) -> None:
 
 @pytest.fixture
 def models(tmp_path: Path) -> Path:
-    """A copy of the shipped models folder: the five models and SHA256SUMS."""
+    """A copy of the shipped models folder: the six models and SHA256SUMS."""
     folder = tmp_path / "models"
     folder.mkdir()
     for name in (*MODEL_FILES, "SHA256SUMS"):

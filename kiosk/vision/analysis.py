@@ -1,10 +1,11 @@
 """One analysis pass per image, shared by every check (like OFIQ's session: detectors once, measures many).
 
 ``Analyser.analyse`` runs each model once: face detection and person segmentation on a downscaled copy
-(long side 1024), the face mesh and irises on the face region of the full-resolution image. It then
-derives what the checks read: head pose, eye centres, IED, T (eye midpoint to chin), crown (top of the
-person mask above the face), face width (mesh 234-454), the 480x640 crop from the spec 1.5 solver, and a
-face patch de-rotated and scaled to IED 64 px for the pixel statistics. Nothing here passes or fails.
+(long side 1024), the face mesh and irises on the face region of the full-resolution image, palm
+detection on a square around the face (stills only). It then derives what the checks read: head pose,
+eye centres, IED, T (eye midpoint to chin), crown (top of the person mask above the face), face width
+(mesh 234-454), the 480x640 crop from the spec 1.5 solver, and a face patch de-rotated and scaled to
+IED 64 px for the pixel statistics. Nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from kiosk.vision import landmarks as lm
 from kiosk.vision.crop import OUT_H, OUT_W, CropSolution, GeometryRules, solve
 from kiosk.vision.detector import Detection, FaceDetector
+from kiosk.vision.hands import PalmDetector, face_square
 from kiosk.vision.imageops import as_bgr, downscale
 from kiosk.vision.landmarks import FaceLandmarker, FaceMesh
 from kiosk.vision.pose import HeadPose, head_pose
@@ -37,6 +39,7 @@ class ModelFiles:
     mesh: Path
     iris: Path
     segmentation: Path
+    palm: Path
 
     @classmethod
     def in_dir(cls, folder: Path) -> ModelFiles:
@@ -45,6 +48,7 @@ class ModelFiles:
             mesh=folder / "face_landmark.tflite",
             iris=folder / "iris_landmark.tflite",
             segmentation=folder / "selfie_segmentation.tflite",
+            palm=folder / "palm_detection_lite.tflite",
         )
 
 
@@ -71,6 +75,7 @@ class FaceAnalysis:
     crop: CropSolution | None = None
     region: tuple[float, float, float, float] | None = None  # the output's rectangle in source px
     patch: FacePatch | None = None
+    palms: list[Detection] = field(default_factory=list)  # palms around the main face, source px, best first
     attributes: dict[str, float] | None = None  # face-attribute probabilities, set by the checker
     ms: dict[str, float] = field(default_factory=dict)
 
@@ -118,12 +123,13 @@ class FaceAnalysis:
 
 
 class Analyser:
-    """Holds the four models; ``analyse`` is the whole per-image pass."""
+    """Holds the five models; ``analyse`` is the whole per-image pass."""
 
     def __init__(self, models: ModelFiles, num_threads: int = 2) -> None:
         self.detector = FaceDetector(models.detector, num_threads, max_side=4096)
         self.landmarker = FaceLandmarker(models.mesh, models.iris, num_threads)
         self.segmenter = PersonSegmenter(models.segmentation, num_threads)
+        self.palms = PalmDetector(models.palm, num_threads)
 
     def find_faces(
         self,
@@ -183,6 +189,10 @@ class Analyser:
                     a.crown_y = crown_from_mesh(a)
                 a.crop, a.region = place(a, rules or GeometryRules())
                 a.patch = face_patch(a)
+                if segment:  # the still's pass: one palm inference on a square around the face
+                    t1 = time.perf_counter()
+                    a.palms = self.palms.detect(img, face_square(a.faces[0].box))
+                    ms["palm"] = (time.perf_counter() - t1) * 1000
         ms["total"] = (time.perf_counter() - t0) * 1000
         return a
 

@@ -32,8 +32,9 @@ _PAD = 1.5  # level-0 window = 1.5 x the long side
 
 @dataclass(frozen=True)
 class Detection:
-    """One face in source pixels. Keypoints: right eye, left eye (the person's), nose tip, mouth
-    centre, right ear tragion, left ear tragion; the person's right eye is on the image left."""
+    """One face (or palm, kiosk/vision/hands.py) in source pixels. A face's keypoints: right eye, left
+    eye (the person's), nose tip, mouth centre, right ear tragion, left ear tragion; the person's right
+    eye is on the image left. A palm's: wrist, then the bases of the fingers and the thumb."""
 
     box: tuple[float, float, float, float]  # x, y, w, h
     score: float
@@ -57,21 +58,23 @@ class Detection:
         )
 
 
-def ssd_anchors() -> np.ndarray:
-    """(896, 2) anchor centres in [0, 1], as SsdAnchorsCalculator builds them (fixed anchor size 1).
+def ssd_anchors(input_size: int = INPUT, strides: tuple[int, ...] = _STRIDES) -> np.ndarray:
+    """(N, 2) anchor centres in [0, 1], as SsdAnchorsCalculator builds them (fixed anchor size 1,
+    aspect ratio 1.0, offset 0.5). The defaults are BlazeFace's (896 anchors for 128 px); the palm
+    detector's graph has the same strides for a 192 px input (2016 anchors, kiosk/vision/hands.py).
 
     Layers that share a stride are merged; each layer contributes one anchor per aspect ratio (1.0)
     plus one interpolated-scale anchor, so 2 anchors per cell at stride 8 and 6 at stride 16.
     """
     anchors: list[tuple[float, float]] = []
     layer = 0
-    while layer < len(_STRIDES):
-        stride = _STRIDES[layer]
+    while layer < len(strides):
+        stride = strides[layer]
         last = layer
-        while last < len(_STRIDES) and _STRIDES[last] == stride:
+        while last < len(strides) and strides[last] == stride:
             last += 1
         per_cell = 2 * (last - layer)
-        size = math.ceil(INPUT / stride)
+        size = math.ceil(input_size / stride)
         for y in range(size):
             for x in range(size):
                 anchors.extend([((x + 0.5) / size, (y + 0.5) / size)] * per_cell)
@@ -79,21 +82,30 @@ def ssd_anchors() -> np.ndarray:
     return np.array(anchors, dtype=np.float32)
 
 
-def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, min_score: float = _MIN_SCORE):
+def decode(
+    raw_boxes: np.ndarray,
+    raw_scores: np.ndarray,
+    anchors: np.ndarray,
+    min_score: float = _MIN_SCORE,
+    input_size: int = INPUT,
+    num_keypoints: int = 6,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """TensorsToDetectionsCalculator: boxes (x, y, w, h order) and keypoints relative to the anchors,
-    scores clipped to +/-100 and passed through a sigmoid. Returns (boxes xyxy, keypoints, scores) in
-    [0, 1] input coordinates for the detections above ``min_score``."""
+    offsets scaled by the input size (x/y/w/h_scale), scores clipped to +/-100 and passed through a
+    sigmoid. Returns (boxes xyxy, keypoints, scores) in [0, 1] input coordinates for the detections
+    above ``min_score``. BlazeFace: 128 px, 6 keypoints; the palm detector: 192 px, 7 keypoints."""
+    coords = 4 + 2 * num_keypoints
     scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1).astype(np.float64), -100.0, 100.0)))
     keep = scores >= min_score
     if not keep.any():
-        return np.zeros((0, 4)), np.zeros((0, 6, 2)), np.zeros(0)
-    raw = raw_boxes.reshape(-1, 16)[keep] / INPUT
+        return np.zeros((0, 4)), np.zeros((0, num_keypoints, 2)), np.zeros(0)
+    raw = raw_boxes.reshape(-1, coords)[keep] / input_size
     anc = anchors[keep]
     cx = raw[:, 0] + anc[:, 0]
     cy = raw[:, 1] + anc[:, 1]
     w, h = raw[:, 2], raw[:, 3]
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    kps = raw[:, 4:16].reshape(-1, 6, 2) + anc[:, None, :]
+    kps = raw[:, 4:coords].reshape(-1, num_keypoints, 2) + anc[:, None, :]
     return boxes, kps, scores[keep]
 
 

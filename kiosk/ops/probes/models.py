@@ -22,6 +22,7 @@ MODEL_FILES = (
     "face_landmark.tflite",
     "iris_landmark.tflite",
     "selfie_segmentation.tflite",
+    "palm_detection_lite.tflite",
     "attributes_int8.tflite",
 )
 SUMS_FILE = "SHA256SUMS"

@@ -19,23 +19,33 @@ skin decides. A mask or scarf covers the nose and cheeks, long hair across the f
   darkens a whole half, forehead and temple too, so the shadowed cheek keeps its share; dark hair
   across a cheek leaves that half's forehead and temple lit, and reads dark against them.
 
+A hand is skin too, so colour cannot find it: MediaPipe's palm detector (``FaceAnalysis.palms``, one
+inference on a square around the face, kiosk/vision/hands.py) does. A palm scored at least
+``min_palm_score`` with at least ``min_palm_share`` of its box on the face below the eyes (eye line to
+chin, cheek to cheek) fails the check as covered, whatever the skin shares say. Both were chosen on the
+calibration half of the press photos, where below them the detector fires on chins, beards and necks
+(models/README.md, "face_occlusion: a hand over the face").
+
 A fixed skin-colour box and a whole-face brightness floor read side-lit and colour-cast press photos as
-covered (models/README.md, "False rejects"). What it cannot tell: a hand is skin-coloured, so a hand
-flat on a cheek passes; dark brown hair over a whole half of the face, forehead included, reads as
-that half in shadow; a hat brim or fringe over the forehead changes the reference colour (those fail
-head_covering or eyebrows_visible first). A grey photo has no colour to go by, and a head turned
-beyond the pose limit shows a cheek edge-on: neither is judged."""
+covered (models/README.md, "False rejects"). What it cannot tell: fingers alone (a finger on the lips,
+fingers at the chin) or a hand seen edge-on are no palm to the detector, or a palm below the chin,
+and are skin-coloured, so they pass; dark brown hair over a whole half of the face, forehead included,
+reads as that half in shadow; a hat brim or fringe over the forehead changes the reference colour (those fail
+head_covering or eyebrows_visible first). A grey photo has no colour to go by (only the palm
+detector judges it), and a head turned beyond the pose limit shows a cheek edge-on (not judged)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from kiosk.vision import landmarks as lm
 from kiosk.vision.analysis import PATCH_IED, FaceAnalysis
 from kiosk.vision.checks._common import r, result, shortfall
-from kiosk.vision.checks._regions import cheek_boxes, patch_box, skin_region
+from kiosk.vision.checks._regions import cheek_boxes, clip_box, patch_box, skin_region
+from kiosk.vision.detector import Detection
 from kiosk.vision.profiles import Profile
 from kiosk.vision.report import CheckResult, Region
 
@@ -162,9 +172,43 @@ def skin_share(part: np.ndarray, model: SkinModel, ref_y: float, p: Profile) -> 
     return float((skin_colour(part, model, p) & bright).mean())
 
 
+def lower_face(a: FaceAnalysis) -> tuple[float, float, float, float]:
+    """The face below the eyes in source pixels (x0, y0, x1, y1): the lower eye centre's line to the
+    chin, cheek to cheek. Cheeks, nose, mouth and chin; a hand there covers what the photo must show."""
+    right, left = a.eye_centres
+    xs = (float(a.pt(lm.CHEEK_RIGHT)[0]), float(a.pt(lm.CHEEK_LEFT)[0]))
+    return min(xs), float(max(right[1], left[1])), max(xs), float(a.pt(lm.CHIN)[1])
+
+
+def share_on(box: tuple[float, float, float, float], area: tuple[float, float, float, float]) -> float:
+    """Share of ``box`` (x, y, w, h) inside ``area`` (x0, y0, x1, y1)."""
+    x, y, w, h = box
+    ix = max(0.0, min(x + w, area[2]) - max(x, area[0]))
+    iy = max(0.0, min(y + h, area[3]) - max(y, area[1]))
+    return ix * iy / max(w * h, 1e-9)
+
+
+def covering_palm(a: FaceAnalysis, p: Profile) -> tuple[Detection, float] | None:
+    """The best palm over the face below the eyes and the share of its box there, or None."""
+    area = lower_face(a)
+    for palm in a.palms:  # best first
+        share = share_on(palm.box, area)
+        if palm.score >= float(p.get("face_occlusion.min_palm_score")) and share >= float(
+            p.get("face_occlusion.min_palm_share")
+        ):
+            return palm, share
+    return None
+
+
 def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
     if a.patch is None or a.pose is None or abs(a.pose.yaw) > float(p.get("pose.yaw_deg")):
         return None  # a turned head shows one cheek edge-on: head_pose asks to face the camera first
+    hand = covering_palm(a, p)
+    if hand is not None:
+        palm, share = hand
+        res = result(ID, p, False, 1.0, "covered", {"hand": r(palm.score), "hand_share": r(share)})
+        x, y, w, h = palm.box
+        return replace(res, region=clip_box(a, x, y, x + w, y + h))
     model = skin_model(a)
     if model is None:
         return None
@@ -183,8 +227,8 @@ def run(a: FaceAnalysis, p: Profile) -> CheckResult | None:
 
 
 def region(a: FaceAnalysis, res: CheckResult) -> Region | None:
-    """The region with the least skin (the one that decided)."""
-    if a.patch is None or not isinstance(res.value, dict) or not res.value:
+    """The region with the least skin (the one that decided); a palm's box is set by ``run``."""
+    if a.patch is None or not isinstance(res.value, dict) or not res.value or "hand" in res.value:
         return None
     worst = min(res.value, key=lambda k: res.value[k])
     ys, xs = regions(a)[worst]
