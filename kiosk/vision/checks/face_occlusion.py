@@ -24,7 +24,8 @@ inference on a square around the face, kiosk/vision/hands.py) does. A palm score
 ``min_palm_score`` with at least ``min_palm_share`` of its box on the face below the eyes (eye line to
 chin, cheek to cheek) fails the check as covered, whatever the skin shares say. Both were chosen on the
 calibration half of the press photos, where below them the detector fires on chins, beards and necks
-(models/README.md, "face_occlusion: a hand over the face").
+(models/README.md, "face_occlusion: a hand over the face"). A palm's box, not MediaPipe's larger hand
+rectangle: that one reaches from a neck over the whole lower face.
 
 A fixed skin-colour box and a whole-face brightness floor read side-lit and colour-cast press photos as
 covered (models/README.md, "False rejects"). What it cannot tell: fingers alone (a finger on the lips,
