@@ -230,7 +230,8 @@ class Countdown(State):
 
 
 class Capture(State):
-    """Take the full-resolution still (on the first tick, after the page has shown the flash)."""
+    """Take the full-resolution burst (on the first tick, after the page has shown the flash); Analyse
+    picks the still to keep (booth/burst.py)."""
 
     name = "capture"
     lights = "capture"
