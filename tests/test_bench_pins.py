@@ -3,23 +3,9 @@ the report a release is checked with before the Pi's pinned OpenCV is trusted wi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_pins() -> ModuleType:
-    """bench/pins.py as a module (it puts the repository and bench/ on the import path itself)."""
-    spec = importlib.util.spec_from_file_location("pins_bench", ROOT / "bench" / "pins.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.benches import load_bench
 
 
 def photo(file: str, verdict: str, glasses: float, glasses_check: str, compliant: bool = True) -> dict[str, Any]:
@@ -36,7 +22,7 @@ def record(numpy: str, opencv: str, photos: list[dict[str, Any]]) -> dict[str, A
 
 
 def test_compare_names_the_changed_verdict_the_flipped_check_and_the_shift() -> None:
-    pins = load_pins()
+    pins = load_bench("pins")
     dev = record("2.4", "5.0", [photo("a.jpg", "passed", 0.30, "pass"), photo("b.jpg", "passed", 0.10, "pass")])
     pi = record("1.26", "4.11", [photo("a.jpg", "rejected", 0.42, "fail"), photo("b.jpg", "passed", 0.10, "pass")])
     text = pins.compare(dev, pi)
@@ -50,7 +36,7 @@ def test_compare_names_the_changed_verdict_the_flipped_check_and_the_shift() -> 
 
 
 def test_identical_records_report_no_change() -> None:
-    pins = load_pins()
+    pins = load_bench("pins")
     same = record("1.26", "4.11", [photo("a.jpg", "asked", 0.3, "pass")])
     text = pins.compare(same, same)
     assert "Photos whose whole verdict changed: 0 of 1." in text
