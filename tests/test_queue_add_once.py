@@ -76,6 +76,33 @@ def test_capture_id_is_the_idempotency_key_and_is_announced_first(tmp_path: Path
     assert _queued(tmp_path, keys) == ["U-31"]
 
 
+def test_a_run_killed_between_envelope_and_row_is_queued_by_the_rerun(
+    tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The envelope is written first, then its row: a kill between the two leaves a file the queue does
+    not list yet. The technician's rerun must queue it, not report it queued and stop."""
+    from kiosk.queue.store import QueueStore
+
+    config = load_config(_config(tmp_path, keys))
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(fake_jpeg(500, seed=1))
+    checker = lambda jpeg, profile: (PASS, jpeg)  # noqa: E731
+
+    def killed(self: QueueStore, row: object) -> None:
+        raise KeyboardInterrupt  # not an sqlite3.Error: nothing cleans up, as after SIGKILL
+
+    with monkeypatch.context() as m:
+        m.setattr(QueueStore, "insert", killed)
+        with pytest.raises(KeyboardInterrupt):
+            queue_add(config, photo, checker=checker, **STUDENT)
+    assert _queued(tmp_path, keys) == []
+    envelope = next((tmp_path / "data").rglob("*.xce")).read_bytes()
+    cid = queue_add(config, photo, checker=checker, **STUDENT)
+    assert _queued(tmp_path, keys) == ["U-31"]
+    with Outbox(tmp_path / "data", None, "booth-07") as outbox:
+        assert outbox.path_for(cid).read_bytes() == envelope  # kept, not sealed again
+
+
 def _args(student: dict[str, str]) -> list[str]:
     """The command-line options (name and ID number come on stdin, never here)."""
     return [f"--{k}={v}" for k, v in student.items() if k not in ("name", "idn")]

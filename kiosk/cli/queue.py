@@ -426,9 +426,11 @@ def queue_add(
     if announce is not None:
         announce(capture_id)
     with Outbox.from_config(config, need_key=True) as outbox:
-        if outbox.holds(capture_id):
+        if outbox.get(capture_id) is not None:
             log.warning("capture %s is already queued: nothing added", capture_id)
             return capture_id
+        # An envelope on disk without its row (a run killed between the two) is not queued yet: go on,
+        # and the submit below commits the row for the envelope already written, without resealing.
         if not outbox.free_ok():
             raise CliError(f"less than {outbox.min_free_mb} MB free in {config.data_dir}: export the queue first")
         try:
