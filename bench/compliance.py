@@ -204,10 +204,10 @@ PART_NAMES = {"aligned89": "faces, aligned crops", "wild": "faces, wild photos",
 
 def whole_verdict_table(judged: list[Judged]) -> str:
     lines = [
-        "| held-out set | photos | compliant | false rejects | asked | rule-breaking | false accepts "
-        "| asked instead |",
+        "| held-out set | photos | compliant | false rejects | asked | rule-breaking | false accepts | asked instead |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+
     def row(name: str, sel: list[Judged], ok: list[Judged], bad: list[Judged]) -> str:
         v_ok, v_bad = [verdict(j) for j in ok], [verdict(j) for j in bad]
         return (f"| {name} | {len(sel)} | {len(ok)} | {share([v == 'rejected' for v in v_ok])} "
@@ -486,6 +486,7 @@ def eyes_section(checker: ComplianceChecker, folder: Path, frontal: list[Judged]
     """Closed eyes caught: the hand-labelled shut eyes of frontal_orl, winks made from them (one shut eye
     pasted onto the same person's open-eyed photo), and what the check does to compliant photos. Also
     the two caught shares, for the targets."""
+
     def fails(j: Judged) -> bool:
         c = j.report.checks.get("eyes_open")
         return c is None or not c.passed
@@ -516,8 +517,10 @@ def eyes_section(checker: ComplianceChecker, folder: Path, frontal: list[Judged]
         f"| frontal_orl, compliant photos (all people) | {len(open_)} | {share([fails(j) for j in open_])} |",
         f"| faces held-out, compliant, labelled narrow eyes | {len(narrow)} | {share([fails(j) for j in narrow])} |",
     ]
-    rates = {"both eyes shut": float(np.mean([fails(j) for j in closed])) if closed else float("nan"),
-             "one eye shut (winks)": caught / winks if winks else float("nan")}
+    rates = {
+        "both eyes shut": float(np.mean([fails(j) for j in closed])) if closed else float("nan"),
+        "one eye shut (winks)": caught / winks if winks else float("nan"),
+    }
     return "\n".join(x for x in lines if x), rates
 
 

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --test
 .venv/bin/ruff check kiosk tests bench models
+.venv/bin/ruff format --check kiosk tests bench models
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
 # The wheel installed outside the checkout, the suite again under the Pi's pins, aarch64 wheels.

@@ -564,7 +564,9 @@ def test_picamera2_configures_preview_and_still(fake_picamera2: type[FakePicamer
     assert calls["create_preview_configuration"]["main"] == {"size": (64, 36), "format": "RGB888"}
     assert calls["create_preview_configuration"]["controls"] == {"FrameDurationLimits": (50000, 50000)}
     assert calls["create_still_configuration"] == {
-        "main": {"size": (400, 300), "format": "RGB888"}, "buffer_count": 1, "queue": False
+        "main": {"size": (400, 300), "format": "RGB888"},
+        "buffer_count": 1,
+        "queue": False,
     }  # queue=False: a capture waits for a fresh frame, so the stills of a burst are really apart
     configure = next(c for c in device.calls if c[0] == "configure")
     assert configure[1]["use_case"] == "preview"
@@ -714,16 +716,18 @@ def test_picamera2_without_a_larger_detail_size_has_one_stream(fake_picamera2: t
 def test_replay_detail_frame_through_the_supervisor(tmp_path: Path) -> None:
     big = np.full((1440, 2560, 3), 90, np.uint8)
     cv2.imwrite(str(tmp_path / "phone.png"), big)
-    replay = ReplayCamera(tmp_path / "phone.png", (1280, 720), 15, clock=FakeClock(), sleep=lambda s: None,
-                          detail_size=(1920, 1080))
+    replay = ReplayCamera(
+        tmp_path / "phone.png", (1280, 720), 15, clock=FakeClock(), sleep=lambda s: None, detail_size=(1920, 1080)
+    )
     cam = SupervisedCamera(lambda: replay, clock=FakeClock())
     assert cam.detail_frame() is None  # not started yet: no detail, no error
     cam.start()
     assert cam.preview_frame().shape == (720, 1280, 3)
     detail = cam.detail_frame()
     assert detail is not None and detail.shape == (1080, 1920, 3) and int(detail[540, 960, 0]) == 90
-    small = ReplayCamera(tmp_path / "phone.png", (2560, 1440), 15, clock=FakeClock(), sleep=lambda s: None,
-                         detail_size=(1920, 1080))
+    small = ReplayCamera(
+        tmp_path / "phone.png", (2560, 1440), 15, clock=FakeClock(), sleep=lambda s: None, detail_size=(1920, 1080)
+    )
     small.start()
     assert small.detail_frame() is None  # a picture no larger than the preview has nothing more to give
     cam.close()

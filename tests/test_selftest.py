@@ -630,9 +630,7 @@ def test_gate_keeps_an_unset_booth_from_serving_and_names_each_missing_step(
 def test_gate_for_the_uploader_wants_the_upload_token(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     token = tmp_path / "upload-token"
     config = tmp_path / "kiosk.toml"
-    config.write_text(
-        f'[upload]\ntarget = "https://centre.example/upload"\ntoken_file = "{token}"\n', encoding="utf-8"
-    )
+    config.write_text(f'[upload]\ntarget = "https://centre.example/upload"\ntoken_file = "{token}"\n', encoding="utf-8")
     args = ("-c", str(config), "--data", str(tmp_path / "d"), "--gate", "uploader")
     code, out, _ = run_cli(capsys, *args)
     assert code == 1 and "FAIL  credentials  upload.token_file:" in out and "no such file" in out

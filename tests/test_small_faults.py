@@ -106,7 +106,7 @@ def test_stopping_the_booth_while_the_page_is_open_logs_no_traceback(tmp_path: P
     it exits cleanly, with nothing in the journal that looks like a crash."""
     port = free_port()
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[web]\nport = {port}\n[staff]\nenabled = false\n', encoding="utf-8")
+    config.write_text(f"[web]\nport = {port}\n[staff]\nenabled = false\n", encoding="utf-8")
     command = [sys.executable, "-m", "kiosk", "demo", "-c", str(config), "--data", str(tmp_path / "data")]
     proc = subprocess.Popen(command, env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     viewers: list[subprocess.Popen[bytes]] = []

@@ -10,9 +10,7 @@ ALREADY_CAPTURED_RETAKE = Message(
     "您今天已有一张通过的照片，本次拍摄将作为重拍",
     "You already have an accepted photo today; this one will replace it",
 )
-CAMERA_FAILED = Message(
-    "相机暂时出现问题，请稍候再试", "The camera had a problem, please try again in a moment"
-)
+CAMERA_FAILED = Message("相机暂时出现问题，请稍候再试", "The camera had a problem, please try again in a moment")
 CHECK_FAILED = Message("照片检查未能完成，请重拍", "The photo could not be checked, let's retake it")
 SAVE_FAILED = Message(
     "照片保存失败，请联系工作人员（照片仍保留在屏幕上）",

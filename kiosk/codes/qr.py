@@ -211,6 +211,7 @@ class QrReader:
                 return texts
         return []
 
+
 def to_gray(frame: np.ndarray) -> np.ndarray:
     """A contiguous 8-bit gray image from a gray, BGR or BGRA frame."""
     if frame.dtype != np.uint8:

@@ -279,7 +279,7 @@ def check_staff_listening(staff: StaffSection) -> None:
         raise ConfigError(
             f"staff.host: {staff.host!r} reaches beyond this machine, but the console speaks plain HTTP; "
             "put a TLS reverse proxy in front and set staff.proxy_hops (and staff.proxy_address), "
-            "or keep host = \"127.0.0.1\""
+            'or keep host = "127.0.0.1"'
         )
 
 

@@ -419,9 +419,7 @@ class HealthMonitor:
         out: list[HealthWarning] = []
         self_paused = [p for p in booth.problems if p.startswith("paused itself")]
         if self_paused:
-            out.append(
-                HealthWarning("paused", "bad", "本机已自动暂停，请检查后恢复", f"The booth {self_paused[0]}")
-            )
+            out.append(HealthWarning("paused", "bad", "本机已自动暂停，请检查后恢复", f"The booth {self_paused[0]}"))
         elif booth.paused:
             out.append(HealthWarning("paused", "warn", "本机已由工作人员暂停", "The booth is paused by staff"))
         for problem in booth.problems:

@@ -55,9 +55,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> int:
     """Apply the migrations the database has not seen yet; return the new schema version."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
-        raise SchemaTooNewError(
-            f"database schema version {version} is newer than this kiosk knows ({len(migrations)})"
-        )
+        raise SchemaTooNewError(f"database schema version {version} is newer than this kiosk knows ({len(migrations)})")
     for number in range(version, len(migrations)):
         conn.execute("BEGIN IMMEDIATE")
         try:

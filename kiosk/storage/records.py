@@ -212,9 +212,7 @@ class BoothRecords:
             (self._now().isoformat(), outcome, session_id),
         )
 
-    def record_capture(
-        self, session_id: int, capture_id: str, attempt: int, report: Report, accepted: bool
-    ) -> None:
+    def record_capture(self, session_id: int, capture_id: str, attempt: int, report: Report, accepted: bool) -> None:
         failed = [c.id for c in report.failures()]
         asked = [c.id for c in report.asked()] if report.passed else []
         self._write(

@@ -112,9 +112,7 @@ class HttpTarget:
         self.base = base_url.rstrip("/")
         self.description = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self.token = token
-        self.connection = connection or open_connection(
-            base_url, verify=verify, timeout_s=timeout_s, session=session
-        )
+        self.connection = connection or open_connection(base_url, verify=verify, timeout_s=timeout_s, session=session)
         self.timeout_s = self.connection.timeout_s
         self.session = self.connection.session
         self.verify = self.connection.verify

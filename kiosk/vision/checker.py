@@ -27,7 +27,6 @@ from kiosk.vision.report import CheckResult, FaceGeometry, Message, Report
 log = logging.getLogger(__name__)
 
 
-
 def geometry_rules(p: Profile, max_scale: float | None = None) -> GeometryRules:
     """The profile's placement rules; ``max_scale`` overrides the no-upscaling limit (preview frames)."""
     rules = GeometryRules.from_profile(p)

@@ -262,8 +262,10 @@ def verdict(health: Any, progress: Any) -> dict[str, Any]:
 def usage(health: Any) -> dict[str, Any]:
     """Memory and disk as used / total with a percentage."""
     s, d = health.system, health.disk
-    memory_used = None if s.memory_total_mb is None or s.memory_available_mb is None else (
-        s.memory_total_mb - s.memory_available_mb
+    memory_used = (
+        None
+        if s.memory_total_mb is None or s.memory_available_mb is None
+        else (s.memory_total_mb - s.memory_available_mb)
     )
     disk_used = None if d.total_mb is None or d.free_mb is None else d.total_mb - d.free_mb
     return {"memory": labels.share(memory_used, s.memory_total_mb), "disk": labels.share(disk_used, d.total_mb)}

@@ -77,9 +77,7 @@ class Rig(BoothRig):
     tmp_path: Path = field(kw_only=True)
 
 
-def make_rig(
-    tmp_path: Path, probe: SystemProbe | None = None, printer: PrinterView | None = None, **staff: Any
-) -> Rig:
+def make_rig(tmp_path: Path, probe: SystemProbe | None = None, printer: PrinterView | None = None, **staff: Any) -> Rig:
     booth = make_booth_rig(tmp_path, printer=printer)
     config = staff_config(booth.data, **staff)
     console = StaffConsole.build(
