@@ -446,6 +446,51 @@ def test_opencv_missing_device_fails_cleanly(device: int | str) -> None:
     cam.close()
 
 
+class FailingCapture:
+    """A cv2.VideoCapture stand-in whose ``read`` and ``grab`` raise cv2.error from a given call on."""
+
+    def __init__(self, read_fails_from: int = 0, grab_fails: bool = False) -> None:
+        self.reads = 0
+        self.read_fails_from = read_fails_from
+        self.grab_fails = grab_fails
+
+    def read(self) -> tuple[bool, np.ndarray]:
+        self.reads += 1
+        if self.read_fails_from and self.reads >= self.read_fails_from:
+            raise cv2.error("VIDIOC_DQBUF: No such device")
+        return True, solid(GREEN, (400, 300))
+
+    def grab(self) -> bool:
+        if self.grab_fails:
+            raise cv2.error("VIDIOC_DQBUF: No such device")
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+def webcam_on(cap: FailingCapture) -> OpenCVCamera:
+    cam = OpenCVCamera(0, (64, 36), (400, 300), 15, 1.0)
+    cam._cap = cap  # type: ignore[assignment]  # the driver's own device, as start() would set it
+    return cam
+
+
+def test_opencv_burst_cut_short_by_a_grab_error_keeps_the_first_still() -> None:
+    stills = webcam_on(FailingCapture(grab_fails=True)).capture_burst(3, 0.05)
+    assert len(stills) == 1 and stills[0].shape == (300, 400, 3)
+
+
+def test_opencv_burst_with_no_still_says_so_as_a_camera_error() -> None:
+    # three frames dropped after the resize, then the first still's read fails
+    with pytest.raises(CameraError, match="read failed"):
+        webcam_on(FailingCapture(read_fails_from=4)).capture_burst(3, 0.0)
+    with pytest.raises(CameraError, match="read failed"):
+        webcam_on(FailingCapture(read_fails_from=1)).capture_still()
+
+
 # -- Picamera2Camera against a stand-in picamera2 module --------------------------------------------
 
 
@@ -469,6 +514,8 @@ class FakePicamera2:
         FakePicamera2.instances.append(self)
         self.calls: list[tuple[str, Any]] = []
         self.fail: dict[str, Exception] = {}
+        self.fail_from: dict[str, tuple[int, Exception]] = {}  # method -> (its call that fails first, error)
+        self.called: dict[str, int] = {}
         self.allocator: Any = None
         self.active = 0
         self.max_active = 0
@@ -478,8 +525,11 @@ class FakePicamera2:
         self.calls.append(("init", camera_num))
 
     def _maybe_fail(self, name: str) -> None:
+        n = self.called[name] = self.called.get(name, 0) + 1
         if name in self.fail:
             raise self.fail[name]
+        if name in self.fail_from and n >= self.fail_from[name][0]:
+            raise self.fail_from[name][1]
 
     def create_preview_configuration(self, main: dict[str, Any], **kw: Any) -> dict[str, Any]:
         self.calls.append(("create_preview_configuration", {"main": main, **kw}))
@@ -757,9 +807,12 @@ def test_picamera2_burst_is_one_still_mode_switch_and_back(fake_picamera2: type[
     stills = cam.capture_burst(3, 0.05)
     assert [s.shape for s in stills] == [(300, 400, 3)] * 3
     assert device.names() == ["switch_mode", "capture_array", "capture_array", "capture_array", "switch_mode"]
-    # both switches bounded by the still timeout: a stuck sensor cannot hang the booth
-    assert [c[1:] for c in device.calls if c[0] == "switch_mode"] == [("still", 10.0), ("preview", 10.0)]
-    assert all(c[1] == {"name": "main", "wait": 10.0} for c in device.calls if c[0] == "capture_array")
+    # The switch and the captures share one still timeout, the switch back has its own: a stuck sensor
+    # holds the booth no longer than a single still would.
+    switches = [c[1:] for c in device.calls if c[0] == "switch_mode"]
+    assert [name for name, _ in switches] == ["still", "preview"] and switches[1][1] == 10.0
+    waits = [switches[0][1]] + [c[1]["wait"] for c in device.calls if c[0] == "capture_array"]
+    assert all(9.0 < w <= 10.0 for w in waits) and waits == sorted(waits, reverse=True), waits
     gaps = np.diff(device.captured_at[-3:])
     assert (gaps >= 0.045).all(), gaps  # the stills are asked for gap_s apart
     assert cam.preview_frame().shape == (36, 64, 3)  # back on the preview stream
@@ -776,6 +829,33 @@ def test_picamera2_burst_that_fails_goes_back_to_the_preview(fake_picamera2: typ
         cam.capture_burst(3, 0.0)
     assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
     assert "cancel_all_and_flush" in device.names()
+    cam.close()
+
+
+def test_picamera2_burst_cut_short_keeps_the_stills_it_took(fake_picamera2: type[FakePicamera2]) -> None:
+    cam = picam()
+    cam.start()
+    (device,) = fake_picamera2.instances
+    device.calls.clear()
+    device.fail_from["capture_array"] = (3, TimeoutError())
+    stills = cam.capture_burst(3, 0.0)
+    assert len(stills) == 2  # a single still would have done: the student does not pose again
+    assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
+    device.fail_from.clear()  # the module recovers
+    assert cam.preview_frame().shape == (36, 64, 3)
+    cam.close()
+
+
+def test_picamera2_burst_stops_at_the_still_timeout(fake_picamera2: type[FakePicamera2]) -> None:
+    cam = Picamera2Camera((64, 36), (400, 300), 20, 2.0, still_timeout_s=1.0)
+    cam.start()
+    (device,) = fake_picamera2.instances
+    device.calls.clear()
+    device.delay = 0.6  # a module that takes 0.6 s per still: the third would end past the timeout
+    stills = cam.capture_burst(3, 0.05)
+    assert 1 <= len(stills) <= 2
+    assert device.names().count("capture_array") == len(stills)
+    assert [c[1] for c in device.calls if c[0] == "switch_mode"] == ["still", "preview"]
     cam.close()
 
 

@@ -91,19 +91,26 @@ class OpenCVCamera:
             raise ValueError("a burst needs at least one still")
         with self._lock:
             cap = self._require()
+            frames: list[np.ndarray] = []
             try:
                 self._set_size(cap, self.still_size)
                 for _ in range(_FRAMES_DROPPED_AFTER_RESIZE):
                     self._read(cap, "still", self.still_timeout_s)
-                frames = [self._read(cap, "still", self.still_timeout_s)]
+                frames.append(self._read(cap, "still", self.still_timeout_s))
                 for _ in range(count - 1):
                     due = time.monotonic() + gap_s
                     while time.monotonic() < due and cap.grab():
                         pass
                     frames.append(self._read(cap, "still", self.still_timeout_s))
-                return frames
+            except (CameraError, cv2.error) as exc:
+                error = exc if isinstance(exc, CameraError) else CameraError(f"still capture failed: {exc}")
+                if not frames:
+                    raise error from exc
+                # A burst cut short keeps what it took: the booth judges the first still.
+                log.warning("burst cut to %d of %d stills: %s", len(frames), count, error)
             finally:
                 self._set_size(cap, self.preview_size)
+            return frames
 
     def close(self) -> None:
         """Release the webcam. Safe to call twice."""

@@ -169,7 +169,11 @@ class Picamera2Camera:
         (``switch_mode``, ``capture_array`` each, ``switch_mode`` back). The still configuration has
         ``queue=False``: each capture waits for a frame that starts after it is asked for, where
         picamera2's default hands over the frame it already holds and the stills would be one frame
-        apart instead of ``gap_s``. Every wait is bounded by ``still_timeout_s``."""
+        apart instead of ``gap_s``. The switch and the captures share one ``still_timeout_s`` (the
+        switch back has its own), so a stalling module holds the booth no longer than a single still
+        would, well inside the watchdog. A burst cut short by a fault or by that deadline keeps the stills
+        already taken (the booth judges the first; a single still would have been enough) and logs it;
+        only a burst with no still raises."""
         if count < 1:
             raise ValueError("a burst needs at least one still")
         if count == 1:
@@ -177,20 +181,28 @@ class Picamera2Camera:
         with self._lock:
             cam = self._require()
             frames: list[np.ndarray] = []
+            deadline = time.monotonic() + self.still_timeout_s
+
+            def left() -> float:
+                return max(0.5, deadline - time.monotonic())
+
             try:
-                cam.switch_mode(self._still_config, wait=self.still_timeout_s)
+                cam.switch_mode(self._still_config, wait=left())
                 for i in range(count):
                     if i:
+                        if time.monotonic() + gap_s >= deadline:
+                            log.warning("burst cut to %d of %d stills: the still timeout ran out", i, count)
+                            break
                         time.sleep(gap_s)
-                    frames.append(_check_frame(cam.capture_array(_STREAM, wait=self.still_timeout_s), "still"))
-            except CameraError:
-                _cancel_jobs(cam)
-                self._back_to_preview(cam)
-                raise
+                    frames.append(_check_frame(cam.capture_array(_STREAM, wait=left()), "still"))
             except Exception as exc:
                 _cancel_jobs(cam)
                 self._back_to_preview(cam)
-                raise _still_error(exc, self.still_timeout_s) from exc
+                error = exc if isinstance(exc, CameraError) else _still_error(exc, self.still_timeout_s)
+                if not frames:
+                    raise error from exc
+                log.warning("burst cut to %d of %d stills: %s", len(frames), count, error)
+                return frames
             self._back_to_preview(cam)
             return frames
 
