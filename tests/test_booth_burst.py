@@ -16,6 +16,7 @@ from kiosk.core.config import BoothSection
 from kiosk.demo.scene import booth_scene
 from kiosk.hw.replay import ReplayCamera
 from kiosk.vision.checker import ComplianceChecker
+from kiosk.vision.report import CheckResult, Message, Report
 from tests.helpers.booth_rig import Rig
 from tests.helpers.paths import FACES
 from tests.helpers.scenes import COMPLIANT_BUT_BLUE_TOP, compliant_still
@@ -112,3 +113,27 @@ def test_a_single_still_booth_keeps_the_moved_one(tmp_path: Path, checker: Compl
     verdict = rig.booth.snapshot()["verdict"]
     assert verdict["pass"] is False and [r["id"] for r in verdict["reasons"]] == ["sharpness"]
     assert "burst_kept" not in rig.records.event_counts()
+
+
+def verdict(*, closed: bool = False, ask_jewellery: bool = False) -> Report:
+    """A verdict as the checker gives it: eyes shut or open, the earring question asked or not."""
+    say = Message("…", "…")
+    checks = {
+        "eyes_open": CheckResult("eyes_open", not closed, 1.0 if closed else 0.0, say),
+        "jewellery": CheckResult("jewellery", True, 0.5 if ask_jewellery else 0.0, say, ask=ask_jewellery),
+    }
+    return Report(checks=checks, ms=1.0)
+
+
+def test_a_later_still_cannot_drop_a_question_the_first_one_asked() -> None:
+    stills = [np.full((4, 4, 3), i, np.uint8) for i in range(3)]
+    verdicts = [
+        verdict(closed=True, ask_jewellery=True),  # a blink, and unsure about earrings
+        verdict(),  # open eyes, and this time the classifier says no earrings
+        verdict(ask_jewellery=True),  # open eyes, the same question
+    ]
+    chosen = burst.pick(stills, lambda still: verdicts[int(still[0, 0, 0])])
+    assert chosen.index == 2 and [c.id for c in chosen.report.asked()] == ["jewellery"]
+    # without a still that asks it again, the first still and its verdict stand
+    chosen = burst.pick(stills[:2], lambda still: verdicts[int(still[0, 0, 0])])
+    assert chosen.index == 0 and not chosen.report.passed

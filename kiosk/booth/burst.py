@@ -6,8 +6,10 @@ expression, head pose, sharpness) is the next one judged, and the first that pas
 student's photo. A failure that does not change from one still to the next (glasses, jewellery,
 clothing, background, light, placement) ends the search at once: judging another still of the same
 earrings would only give an unsure classifier a second roll of the dice, a pass the student did not
-earn. Stills identical to one already judged (a replay camera holding one picture) are skipped. When no
-still passes, the first one's verdict stands, so the review screen shows the moment of the shutter.
+earn. For the same reason a later still is kept only when it asks every question the first one asked
+(a still that passes without the earring question the first raised is not kept). Stills identical to
+one already judged (a replay camera holding one picture) are skipped. When no still passes, the first
+one's verdict stands, so the review screen shows the moment of the shutter.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def pick(stills: Sequence[np.ndarray], check: Callable[[np.ndarray], Report]) ->
     if first.passed or not momentary_only(first):
         return Pick(0, stills[0], first)
     judged = [stills[0]]
+    first_asked = {c.id for c in first.asked()}
     for index, still in enumerate(stills[1:], start=1):
         if _seen(still, judged):
             continue
@@ -69,7 +72,9 @@ def pick(stills: Sequence[np.ndarray], check: Callable[[np.ndarray], Report]) ->
             log.exception("the check failed on still %d of the burst; the first still's verdict stands", index + 1)
             break
         if report.passed:
-            return Pick(index, still, report, tuple(c.id for c in first.failures()))
+            if first_asked <= {c.id for c in report.asked()}:
+                return Pick(index, still, report, tuple(c.id for c in first.failures()))
+            continue  # it passes only by leaving out a question the first still asked
         if not momentary_only(report):
             break
     return Pick(0, stills[0], first)
