@@ -16,7 +16,7 @@ import pytest
 from kiosk.vision.checker import ComplianceChecker
 from kiosk.vision.checks.face_occlusion import lower_face, share_on, skin
 from kiosk.vision.detector import ssd_anchors
-from kiosk.vision.hands import INPUT, STRIDES, face_square
+from kiosk.vision.hands import INPUT, STRIDES, Square, cut_square, face_square
 from tests.helpers.paths import FACES
 from tests.helpers.scenes import compliant_still
 
@@ -34,6 +34,31 @@ def test_palm_anchors_are_the_graphs_2016() -> None:
     assert palm.shape == (2016, 2)
     assert np.allclose(palm[0], (0.5 / 24, 0.5 / 24)) and np.allclose(palm[1152], (0.5 / 12, 0.5 / 12))
     assert ssd_anchors().shape == (896, 2)
+
+
+def gradient(h: int, w: int) -> np.ndarray:
+    ys, xs = np.mgrid[0:h, 0:w]
+    return np.dstack([xs * 255 // w, ys * 255 // h, np.full((h, w), 200)]).astype(np.uint8)
+
+
+def test_the_palm_tile_of_a_face_filling_a_12mp_still_is_the_same_picture() -> None:
+    """A student too close: the square around the face leaves the 4056x3040 still on three sides. The
+    tile is cut without padding the still at full resolution, and shows what padding would have shown."""
+    still = gradient(3040, 4056)
+    sq = Square(-300.0, -900.0, 4745.0)
+    tile = cut_square(still, sq)
+    padded = cv2.copyMakeBorder(still, 900, 4745 - 900 - 3040, 300, 4745 - 300 - 4056, cv2.BORDER_CONSTANT, value=0)
+    reference = cv2.resize(padded, (INPUT, INPUT), interpolation=cv2.INTER_AREA)
+    assert tile.shape == (INPUT, INPUT, 3)
+    assert np.abs(tile.astype(int) - reference.astype(int)).mean() < 2.0
+    lit = np.flatnonzero(tile[:, :, 2].max(axis=1) > 100)  # rows showing the still
+    assert abs(lit[0] - 900 * INPUT / 4745) <= 1 and abs(lit[-1] + 1 - 3940 * INPUT / 4745) <= 1
+
+
+def test_a_small_square_inside_the_image_is_only_resized() -> None:
+    image = gradient(300, 400)
+    tile = cut_square(image, Square(100.0, 50.0, 150.0))
+    assert np.array_equal(tile, cv2.resize(image[50:200, 100:250], (INPUT, INPUT), interpolation=cv2.INTER_LINEAR))
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,11 @@ def face_square(box: tuple[float, float, float, float], faces: float = REGION_FA
 
 
 def cut_square(image: np.ndarray, sq: Square, size: int = INPUT) -> np.ndarray:
-    """The square resized to ``size`` x ``size``; where it leaves the image, zeros (BORDER_ZERO)."""
+    """The square resized to ``size`` x ``size``; where it leaves the image, zeros (BORDER_ZERO).
+
+    A square over twice ``size`` is first reduced by a whole factor (area averaging, as the final
+    resize does), borders included, so a face filling a 12 MP still is never padded at full resolution:
+    the padded copy stays under 4 x ``size`` pixels a side, whatever the face's size."""
     h, w = image.shape[:2]
     x0, y0 = int(round(sq.x)), int(round(sq.y))
     side = max(1, int(round(sq.side)))
@@ -57,9 +61,14 @@ def cut_square(image: np.ndarray, sq: Square, size: int = INPUT) -> np.ndarray:
     part = image[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
     if part.size == 0:
         return np.zeros((size, size, 3), np.uint8)
-    part = cv2.copyMakeBorder(
-        part, max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w), cv2.BORDER_CONSTANT, value=(0, 0, 0)
-    )
+    pads = [max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w)]  # top, bottom, left, right
+    shrink = side // (2 * size)
+    if shrink >= 2:
+        ph, pw = max(1, part.shape[0] // shrink), max(1, part.shape[1] // shrink)
+        part = cv2.resize(part, (pw, ph), interpolation=cv2.INTER_AREA)
+        pads = [int(round(p / shrink)) for p in pads]
+        side = max(part.shape[0] + pads[0] + pads[1], part.shape[1] + pads[2] + pads[3])
+    part = cv2.copyMakeBorder(part, *pads, cv2.BORDER_CONSTANT, value=(0, 0, 0))
     interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
     return cv2.resize(part, (size, size), interpolation=interp)
 
