@@ -117,6 +117,14 @@ def test_no_face(checker: ComplianceChecker) -> None:
     assert rep.checks["single_face"].message.zh == "未检测到人脸，请正对镜头"
 
 
+def test_a_face_the_mesh_cannot_place_is_not_passed_unjudged(checker: ComplianceChecker) -> None:
+    """Upside down, the detector still finds the face but the mesh does not confirm it: every face check
+    reads the mesh, so the photo must fail, not pass with nothing judged."""
+    rep = checker.check(scene(checker)[::-1].copy())  # flipped top to bottom
+    assert not rep.passed and rep.failures()[0].id == "single_face"
+    assert rep.checks["single_face"].message.en == "Your face is not clearly visible, please face the camera."
+
+
 # --- head_geometry --------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ MESSAGES: dict[str, dict[str, Message]] = {
     "single_face": {
         "none": M("未检测到人脸，请正对镜头", "No face found, please face the camera."),
         "several": M("画面中只能有您一人", "Only you in the picture, please"),
+        "unclear": M("未能看清您的面部，请正对镜头站好", "Your face is not clearly visible, please face the camera."),
     },
     "head_geometry": dict(GEOMETRY_MESSAGES),
     "head_pose": {

@@ -1,4 +1,7 @@
-"""single_face: exactly one person (OFIQ 0x4C: area of the 2nd-largest face over the largest)."""
+"""single_face: exactly one person (OFIQ 0x4C: area of the 2nd-largest face over the largest).
+
+A face the detector finds but the mesh cannot place (upside down, mostly hidden, a face-like pattern)
+fails here too: every face check reads the mesh, so without it the photo would pass unjudged."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ ID = "single_face"
 def run(a: FaceAnalysis, p: Profile) -> CheckResult:
     if not a.faces:
         return result(ID, p, False, 1.0, "none", {"faces": 0, "area_ratio": None})
+    if a.mesh is None:  # a face was found but its landmarks were not: no other check can judge it
+        return result(ID, p, False, 1.0, "unclear", {"faces": len(a.faces), "area_ratio": None})
     limit = float(p.get("single_face.second_area_ratio"))
     ratio = a.faces[1].area / max(a.faces[0].area, 1e-9) if len(a.faces) > 1 else 0.0
     passed = ratio < limit
