@@ -68,7 +68,8 @@ def cut_square(image: np.ndarray, sq: Square, size: int = INPUT) -> np.ndarray:
         part = cv2.resize(part, (pw, ph), interpolation=cv2.INTER_AREA)
         pads = [int(round(p / shrink)) for p in pads]
         side = max(part.shape[0] + pads[0] + pads[1], part.shape[1] + pads[2] + pads[3])
-    part = cv2.copyMakeBorder(part, *pads, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    top, bottom, left, right = pads
+    part = cv2.copyMakeBorder(part, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(0, 0, 0))
     interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
     return cv2.resize(part, (size, size), interpolation=interp)
 
