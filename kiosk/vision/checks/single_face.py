@@ -1,8 +1,8 @@
 """single_face: exactly one person (OFIQ 0x4C: area of the 2nd-largest face over the largest).
 
 A face the detector finds but the mesh cannot place (a photo flipped top to bottom, a face mostly
-hidden, a face-like pattern)
-fails here too: every face check reads the mesh, so without it the photo would pass unjudged."""
+hidden, a face-like pattern) fails here too: every face check reads the mesh, so without it the photo
+would pass unjudged."""
 
 from __future__ import annotations
 
