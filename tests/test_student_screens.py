@@ -244,6 +244,19 @@ def test_each_student_starts_at_the_top_in_chinese_with_no_old_notice(tmp_path, 
         )  # Chinese is the large line
 
 
+def test_english_chosen_on_the_start_screen_holds_when_the_code_is_read(tmp_path, launch_browser):
+    rig = StudentRig(tmp_path, ScriptedReports([PASS]), portrait_still())
+    page = launch_browser(800, 1280)
+    with rig.served() as url:
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector("body[data-state=idle]")
+        page.click("#lang")  # before showing the code
+        rig.code()
+        _settle(page, rig)
+        assert page.locator("#view-confirm").is_visible()
+        assert "lang-en" in page.get_attribute("body", "class") and page.get_attribute("html", "lang") == "en"
+
+
 def test_the_review_marks_the_problem_and_a_blue_top_offers_no_retake(tmp_path, launch_browser):
     rig = StudentRig(tmp_path, ScriptedReports([POSE, BLUE_TOP]), portrait_still())
     page = launch_browser(1280, 800)

@@ -28,16 +28,16 @@ function setLanguage(lang) {
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
 }
 
-// Each student starts at the top of the page, in the booth's own language.
+// Each student starts at the top of the page, in the booth's own language. The language goes back when
+// a student's session ends, not when the next one starts: a student who picks English on the start
+// screen, before showing the code, keeps it for the session that code starts.
 let lastSession = null;
 function startFresh(s) {
   const session = s.session === undefined ? null : s.session;
-  const fresh = session !== lastSession && (session !== null || s.state === "idle");
+  if (session === lastSession) return;
+  if (lastSession !== null) setLanguage(DEFAULT_LANG);
   lastSession = session;
-  if (fresh) {
-    setLanguage(DEFAULT_LANG);
-    window.scrollTo(0, 0);
-  }
+  window.scrollTo(0, 0);
 }
 
 function el(name, attrs) {
