@@ -255,6 +255,9 @@ def test_english_chosen_on_the_start_screen_holds_when_the_code_is_read(tmp_path
         _settle(page, rig)
         assert page.locator("#view-confirm").is_visible()
         assert "lang-en" in page.get_attribute("body", "class") and page.get_attribute("html", "lang") == "en"
+        level = page.locator("#id-level")
+        # the code says 本科; an English reader gets its name too
+        assert level.locator(".zh").inner_text() == "本科" and level.locator(".en").inner_text() == "Bachelor's degree"
 
 
 def test_the_review_marks_the_problem_and_a_blue_top_offers_no_retake(tmp_path, launch_browser):

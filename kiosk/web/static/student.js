@@ -5,6 +5,15 @@ const $ = (sel) => document.querySelector(sel);
 const SVG = "http://www.w3.org/2000/svg";
 const DEFAULT_LANG = document.body.classList.contains("lang-en") ? "en" : "zh";
 
+// The capture code names the level in Chinese; the usual ones get their English name beside it.
+const LEVEL_EN = {
+  "专科": "Associate degree",
+  "本科": "Bachelor's degree",
+  "研究生": "Postgraduate",
+  "硕士": "Master's degree",
+  "博士": "Doctorate",
+};
+
 function setText(el, msg) {
   el.querySelector(".zh").textContent = msg.zh;
   el.querySelector(".en").textContent = msg.en;
@@ -161,7 +170,8 @@ function render(s) {
     $("#id-name").textContent = s.subject.name;
     $("#id-idn").textContent = s.subject.idn;
     $("#id-school").textContent = s.subject.school;
-    $("#id-level").textContent = s.subject.level;
+    const level = s.subject.level;
+    setText($("#id-level"), { zh: level, en: LEVEL_EN[level] || level });
   }
   $("#count").textContent = s.countdown ? String(s.countdown) : "";
   $("#hints").replaceChildren(...(s.hints || []).map(bilingual));
