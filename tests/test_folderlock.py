@@ -108,7 +108,8 @@ def test_a_second_booth_or_uploader_beside_a_demo_names_it_and_exits_2(
     demo = Process("demo", "-c", str(write_config(tmp_path / "demo.toml", tmp_path / "up")), "--data", str(data))
     processes.append(demo)
     demo.wait_for("the booth is running at")
-    assert "set a password with `kiosk passwd`" in demo.wait_for("the staff console is at")
+    # the command as this booth needs it: its own data folder, not the default one
+    assert f"set a password with `kiosk passwd --data {data}`" in demo.wait_for("the staff console is at")
 
     # Other ports, same data folder: the lock, not a busy port, is what stops it.
     second = run_kiosk("run", "-c", str(write_config(tmp_path / "run.toml", tmp_path / "up")), "--data", str(data))

@@ -326,7 +326,7 @@ def test_pages_carry_security_headers(rig):
 def test_no_password_yet_says_how_to_set_one(tmp_path):
     rig = make_rig(tmp_path)
     html = rig.client.get("/staff/login").get_data(as_text=True)
-    assert "kiosk passwd" in html
+    assert "<code>kiosk passwd</code>" in html and "`" not in html  # a command, not markdown quotes
     assert login(rig.client).status_code == 401
     rig.console.close()
     rig.close()

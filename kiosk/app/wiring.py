@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import threading
 import time
@@ -349,7 +350,10 @@ def _serve_locked(config: Config, demo: bool, demo_photos: Path | None) -> int:
     if booth.staff_url:
         from kiosk.staff.auth import PasswordFile
 
-        advice = "" if PasswordFile.for_data_dir(config.data_dir).users() else "  (set a password with `kiosk passwd`)"
+        # The command as it must be typed for this booth: without --data it would set a password in the
+        # default data folder, which a booth started with --data or a config file never reads.
+        setting = f"kiosk passwd --data {shlex.quote(str(config.data_dir))}"
+        advice = "" if PasswordFile.for_data_dir(config.data_dir).users() else f"  (set a password with `{setting}`)"
         print(f"kiosk: the staff console is at {booth.staff_url}{advice}", flush=True)
     if demo:
         print("kiosk: demo mode: the camera shows a phone with a capture code, then a portrait", flush=True)
