@@ -5,6 +5,8 @@ Each one must land in the audit log with who, when and what.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kiosk.queue.outbox import OutboxError
@@ -158,3 +160,13 @@ def test_retry_quarantined_uploads(rig):
     audit = [(e.action, e.target) for e in rig.console.audit.entries() if e.action == "retry"]
     assert audit == [("retry", "all quarantined"), ("retry", first)]
     assert "重新上传" in client.get("/staff/audit").get_data(as_text=True)  # the audit log names it in words
+
+
+def test_the_uploads_page_says_how_long_ago_the_last_upload_succeeded(rig):
+    photograph(rig.runtime, "1")
+    (entry,) = rig.outbox.entries()
+    rig.outbox.claim()
+    rig.outbox.mark_done(entry.capture_id)
+    login(rig.client)
+    html = rig.client.get("/staff/uploads").get_data(as_text=True)
+    assert re.search(r'<span class="en">Last success</span>: \d+ s ago', html), html

@@ -481,6 +481,12 @@ def format_age(seconds: float | None) -> str:
     return age(seconds, missing="–")
 
 
+@bp.app_template_filter("ago")
+def format_ago(seconds: float | None) -> str:
+    """How long ago something happened, as the dashboard's live figures say it ("93 s ago")."""
+    return "–" if seconds is None else f"{age(seconds)} ago"
+
+
 @bp.app_template_filter("check_label")
 def check_label(check_id: str) -> Markup:
     return t(*labels.check_label(check_id))
