@@ -72,7 +72,8 @@ def test_search_keeps_passes_and_clear_distinct_failures_then_stops(tmp_path):
         None,  # pass
         ("glasses",),  # clear
         ("glasses", "sharpness"),  # clear, but glasses again
-        ("clothing_not_blue",),  # clear
+        ("clothing_not_blue",),  # one reason, but one the demo's scene makes up: not posed
+        ("background",),  # clear
         None,  # pass
         ("head_covering",),  # clear
         None,  # never reached: the cast is complete
@@ -81,26 +82,27 @@ def test_search_keeps_passes_and_clear_distinct_failures_then_stops(tmp_path):
     check, calls = verdicts_check(verdicts)
     cast = Cast(files, lambda img: img, check, budget_s=60)
     cast.run()
-    assert [p.source for p in cast.passes] == ["p1.png", "p5.png"]
+    assert [p.source for p in cast.passes] == ["p1.png", "p6.png"]
     assert [(p.source, p.reasons) for p in cast.failures] == [
         ("p2.png", ("glasses",)),
-        ("p4.png", ("clothing_not_blue",)),
-        ("p6.png", ("head_covering",)),
+        ("p5.png", ("background",)),
+        ("p7.png", ("head_covering",)),
     ]
-    assert calls == list(range(7)) and cast.done.is_set()
+    assert calls == list(range(8)) and cast.done.is_set()
     # Posing: a failure, then a pass (the retake), and round again with the next ones.
     served = [cast.next() for _ in range(6)]
-    assert [p.source for p in served] == ["p2.png", "p1.png", "p4.png", "p5.png", "p6.png", "p1.png"]
+    assert [p.source for p in served] == ["p2.png", "p1.png", "p5.png", "p6.png", "p7.png", "p1.png"]
     assert served[0].passed is False and served[1].passed is True
 
 
 def test_the_first_failure_posed_is_one_a_retake_can_fix(tmp_path):
-    # A blue top sends the student to staff with no retake, so the demo's first shot would never be
-    # followed by the pass on the retake; a mouth that a retake fixes is posed first even if found later.
+    # A backdrop of the wrong colour sends the student to staff with no retake, so the demo's first shot
+    # would never be followed by the pass on the retake; a mouth that a retake fixes is posed first even
+    # if found later.
     from kiosk.vision.messages import MESSAGES
 
-    files = write_photos(tmp_path, ["blue.png", "mouth.png", "ok.png"])
-    failed = {0: ("clothing_not_blue", "blue"), 1: ("mouth_closed", "open")}
+    files = write_photos(tmp_path, ["backdrop.png", "mouth.png", "ok.png"])
+    failed = {0: ("background", "colour"), 1: ("mouth_closed", "open")}
 
     def check(scene: np.ndarray) -> Report:
         i = int(scene[0, 0, 0])
@@ -112,8 +114,8 @@ def test_the_first_failure_posed_is_one_a_retake_can_fix(tmp_path):
 
     cast = Cast(files, lambda img: img, check, budget_s=60, passes=1, failures=2)
     cast.run()
-    assert [(f.source, f.staff) for f in cast.failures] == [("mouth.png", False), ("blue.png", True)]
-    assert [p.source for p in (cast.next(), cast.next(), cast.next())] == ["mouth.png", "ok.png", "blue.png"]
+    assert [(f.source, f.staff) for f in cast.failures] == [("mouth.png", False), ("backdrop.png", True)]
+    assert [p.source for p in (cast.next(), cast.next(), cast.next())] == ["mouth.png", "ok.png", "backdrop.png"]
 
 
 def test_the_budget_bounds_the_search_and_murky_failures_stand_in(tmp_path):
