@@ -270,7 +270,7 @@ def test_the_review_marks_the_problem_and_a_blue_top_offers_no_retake(tmp_path, 
         rig.shoot()
         _settle(page, rig)
         assert page.locator("#marks path.arrow").count() == 1 and page.locator("#marks .num").text_content() == "1"
-        assert page.locator("#btn-retake").is_visible()
+        assert page.locator("#btn-retake").is_visible() and page.locator("#attempts").is_visible()
         rig.touch("retake")
         rig.shoot()
         _settle(page, rig)
@@ -278,3 +278,4 @@ def test_the_review_marks_the_problem_and_a_blue_top_offers_no_retake(tmp_path, 
         assert page.locator("#verdict-staff").is_visible() and page.locator("#staff-note").is_visible()
         assert not page.locator("#btn-retake").is_visible() and page.locator("#btn-leave").is_visible()
         assert "primary" in page.get_attribute("#btn-leave", "class")
+        assert not page.locator("#attempts").is_visible()  # no "Shot 2 of 3" when no third is on offer

@@ -147,7 +147,9 @@ function renderVerdict(s) {
     zh: `第 ${s.attempt} 次，共可拍 ${s.max_attempts} 次`,
     en: `Shot ${s.attempt} of ${s.max_attempts}`,
   });
-  $("#attempts").hidden = !failed;
+  // "Shot 1 of 3" only while another shot is on offer, or to say the last one was used: a student sent
+  // to staff after the first shot is not told of two more they cannot take.
+  $("#attempts").hidden = !failed || (!v.can_retake && s.attempt < s.max_attempts);
   setText($("#shot-caption"), failed ? CAPTIONS.fail : CAPTIONS.pass);
   $("#shot-caption").hidden = failed && !(v.marks || []).length;
   drawMarks(failed ? v.marks : []);
