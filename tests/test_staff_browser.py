@@ -83,3 +83,20 @@ def test_dashboard_signs_in_and_updates_live(served, page):
     expect(page.locator("#resume")).to_be_enabled(timeout=10_000)
     expect(page.locator("#pause")).to_be_disabled()
     assert rig.console.audit.entries()[0].action == "pause"
+
+
+def test_the_per_batch_table_fits_a_laptop_screen(served, launch_browser):
+    """At 1280 wide the per-batch statistics, top reasons included, show without a sideways scroll."""
+    rig, base = served
+    photograph(rig.runtime, "1")
+    page = launch_browser(1280, 800)
+    page.goto(base + "/staff/statistics")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_selector("#per-batch")
+    table = page.locator("#per-batch")
+    width = table.evaluate("t => [t.scrollWidth, t.parentElement.clientWidth]")
+    assert width[0] <= width[1], width
+    # seven columns get the page's whole width, not half of it beside the day's figures
+    card, main = page.locator("section:has(#per-batch)").bounding_box(), page.locator("main").bounding_box()
+    assert card["width"] > 0.9 * main["width"], (card, main)
