@@ -30,7 +30,14 @@ def test_healthy_booth(rig):
     photograph(rig.runtime, "1")
     health = live(rig)["health"]
     assert health["level"] == "ok" and health["warnings"] == []
-    assert health["booth"] == {"state": "idle", "paused": False, "ready": True, "problems": [], "loop_age_s": 0.05}
+    assert health["booth"] == {
+        "state": "idle",
+        "paused": False,
+        "ready": True,
+        "problems": [],
+        "loop_age_s": 0.05,
+        "staff_needed": [],
+    }
     assert health["camera"]["healthy"] and health["camera"]["fps"] == 15.0
     assert health["gpio"]["lights"]["key_light"] == IDLE.key and health["gpio"]["button_pressed"] is False
     assert health["model"] == {
@@ -195,3 +202,28 @@ def test_no_identity_while_a_student_is_at_the_booth(rig):
     for path in ("/staff/api/live", "/staff/dashboard", "/metrics"):
         text = rig.client.get(path).get_data(as_text=True)
         assert "张" not in text.replace("这张", "") and "8746" not in text and "2024001" not in text, path
+
+
+def test_a_student_sent_to_staff_shows_on_the_dashboard_while_the_booth_says_so(rig):
+    """The booth tells a student in a blue top to ask staff; staff must hear it from the dashboard, not
+    find out when the student walks over. The warning goes when the booth leaves that screen."""
+    from kiosk.booth import Touch
+    from kiosk.vision.messages import MESSAGES
+    from kiosk.vision.report import CheckResult, Report
+    from tests.helpers.booth_rig import confirm_and_start, show_code
+
+    booth = rig.runtime.booth
+    blue = CheckResult("clothing_not_blue", False, 0.9, MESSAGES["clothing_not_blue"]["blue"])
+    booth.checker.check = lambda image: Report({blue.id: blue}, 5.0)
+    login(rig.client)
+    show_code(booth, "7")
+    confirm_and_start(booth)
+    booth.clock.advance(booth.settings.booth.countdown_s + 0.1)
+    for _ in range(3):
+        booth.step()
+    assert booth.state.name == "review"
+    warning = next(w for w in live(rig)["health"]["warnings"] if w["key"] == "staff_needed")
+    assert warning["en"] == "A student at the booth needs staff: Top colour" and "上衣颜色" in warning["zh"]
+    booth.post(Touch("cancel"))  # the student taps Finish and goes to find staff
+    booth.step()
+    assert "staff_needed" not in {w["key"] for w in live(rig)["health"]["warnings"]}

@@ -27,6 +27,7 @@ from typing import Any
 
 from kiosk.core.clock import Clock
 from kiosk.ops.probes import Runner, probe_clock, probe_disk_free, run_command
+from kiosk.staff.labels import check_label
 from kiosk.staff.running import RunningBooth
 from kiosk.staff.store import StaffStore
 
@@ -113,6 +114,9 @@ class BoothHealth:
     ready: bool
     problems: list[str]
     loop_age_s: float | None
+    # The checks of a verdict only staff can fix (a blue top), while the booth shows it: a student at
+    # the booth has been told to ask staff. Empty otherwise.
+    staff_needed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -278,12 +282,17 @@ class HealthMonitor:
             log.exception("readiness check failed")
             problems = [f"readiness unknown: {type(exc).__name__}"]
         age = rt.last_step_age()
+        verdict = snap.get("verdict") or {}
+        staff_needed = []
+        if snap.get("state") == "review" and verdict.get("staff"):
+            staff_needed = [r["id"] for r in verdict.get("reasons", []) if r.get("staff")]
         return BoothHealth(
             state=str(snap.get("state", "unknown")),
             paused=bool(snap.get("paused", False)),
             ready=not problems,
             problems=problems,
             loop_age_s=round(age, 2),
+            staff_needed=staff_needed,
         )
 
     def _camera(self) -> CameraHealth | None:
@@ -427,6 +436,16 @@ class HealthMonitor:
                 out.append(
                     HealthWarning("not_ready", "bad", "本机暂不能接待学生", f"Not ready for students: {problem}")
                 )
+        if booth.staff_needed:
+            names = [check_label(c) for c in booth.staff_needed]
+            out.append(
+                HealthWarning(
+                    "staff_needed",
+                    "warn",
+                    "有学生需要工作人员协助：" + "、".join(zh for zh, _ in names),
+                    "A student at the booth needs staff: " + ", ".join(en for _, en in names),
+                )
+            )
         if camera is not None and (not camera.healthy or (camera.last_frame_age_s or 0) > STALE_FRAME_S):
             out.append(HealthWarning("camera", "bad", "相机没有画面", "The camera is not delivering frames"))
         if not model.loaded:
